@@ -1,0 +1,18 @@
+"""Command-line interface: a thin typer shell over :mod:`pipeline.api`.
+
+Each command module registers its commands on :data:`app`; errors are mapped
+to one-line messages and exit codes in :func:`pipeline.cli.common.handle_errors`.
+"""
+
+from __future__ import annotations
+
+from pipeline.cli.common import app
+from pipeline.cli import detect as _detect  # noqa: F401  (registers `detect`)
+from pipeline.cli import run as _run  # noqa: F401  (registers `run`)
+
+
+def main() -> None:
+    app(prog_name="pipeline")
+
+
+__all__ = ["app", "main"]

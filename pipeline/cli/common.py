@@ -1,0 +1,88 @@
+"""The root typer app, shared options and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+from pipeline.stages import Progress
+
+app = typer.Typer(
+    name="pipeline",
+    help="Offline multilingual document translation and alignment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_state = {"verbose": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pipeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details and show tracebacks of unexpected errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Offline multilingual document translation and alignment."""
+    _state["verbose"] = verbose
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn package errors into one line on stderr and their exit code; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PipelineError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _state["verbose"]:
+                raise
+            raise fail(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", 1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RichProgress(Progress):
+    """A progress bar on stderr, one task per stage."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+
+    def track(self, items: Iterable[Any], description: str, total: int | None = None) -> Iterable[Any]:
+        if not self.enabled:
+            return items
+        from rich.progress import track
+
+        return track(items, description=f"{description:>10}", total=total, console=err_console, transient=True)

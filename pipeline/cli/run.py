@@ -1,0 +1,33 @@
+"""`pipeline run`: the batch over a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.common import RichProgress, app, err_console, handle_errors
+
+
+@app.command()
+@handle_errors
+def run(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (.txt, .md, .html), read recursively.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("outputs"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Ingest, detect languages and split sentences for every document under INPUT_DIR."""
+    from pipeline.api import run_batch
+    from pipeline.config import RunConfig
+
+    config = RunConfig(input_dir=input_dir, out_dir=out, quiet=quiet)
+    report = run_batch(config, progress=RichProgress(enabled=not quiet))
+    if not quiet:
+        docs = report.batch.documents
+        ok = sum(1 for d in docs if d.ok)
+        n_sent = sum(len(d.sentences) for d in docs if d.ok)
+        err_console.print(
+            f"{len(docs)} documents ({ok} ok, {len(docs) - ok} skipped), {n_sent} sentences -> {out}",
+            markup=False,
+        )

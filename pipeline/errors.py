@@ -1,0 +1,43 @@
+"""One exception hierarchy for the whole package.
+
+Every error a user can cause or fix derives from :class:`PipelineError`; the
+CLI catches it once, prints its message on one line and exits with
+``exit_code``. Third-party exceptions are wrapped at stage boundaries with the
+document or file they concern, keeping the cause as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+USAGE_EXIT_CODE = 2
+
+
+class PipelineError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(PipelineError):
+    """The command was called with something it cannot use (exit code 2)."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
+class InputError(UsageError):
+    """An input path is missing, of the wrong kind, or unreadable."""
+
+
+class IngestError(PipelineError):
+    """A document could not be read or decoded; recorded per document."""
+
+
+class DetectionError(PipelineError):
+    """The language identifier could not be loaded or run."""
+
+
+class SegmentationError(PipelineError):
+    """Sentence segmentation failed for a document."""
+
+
+class ExportError(PipelineError):
+    """An output file could not be written."""

@@ -1,0 +1,234 @@
+"""Markup to clean paragraphs, with title, date and source URL kept aside.
+
+Text files are read as CommonMark (news dumps are light Markdown: headings,
+links, tracking-pixel images), HTML through BeautifulSoup. Both produce a list
+of raw paragraphs; :func:`clean_paragraphs` then removes page furniture
+(navigation lines, list bullets) and lifts metadata out of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil import parser as dateparser
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    text: str
+    kind: str = "paragraph"
+    """``heading``, ``paragraph``, ``item`` or ``source-link``."""
+    level: int = 0
+    href: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    paragraphs: tuple[str, ...]
+    title: str = ""
+    date: str = ""
+    source_url: str = ""
+    dropped: tuple[str, ...] = field(default=())
+
+
+_SOURCE_LABEL = re.compile(
+    r"^\s*(?:original\s+(?:source|article)|source|read\s+more|via|"
+    r"источник|оригинал(?:\s+статьи)?|первоисточник|quelle|source\s+originale)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_SOURCE_LINE = re.compile(
+    r"^\s*(?:original\s+source|source|источник|quelle)\s*:\s*(?P<url>https?://\S+)\s*$", re.IGNORECASE
+)
+_NAVIGATION = re.compile(
+    r"^(?:(?:go|skip|jump|move|back|return)\s+to\s+(?:the\s+)?(?:main\s+)?"
+    r"(?:content|navigation|menu|search|top(?:\s+of\s+(?:the\s+)?page)?)\s*[.!]?\s*)+$"
+    r"|^(?:перейти|вернуться)\s+(?:к|в)\s+(?:содержанию|навигации|началу(?:\s+страницы)?|меню)\s*$",
+    re.IGNORECASE,
+)
+_BREADCRUMB = re.compile(r"^(?:home|главная)\b(?:\s*[>›»/|]\s*|\s+)[^.!?。]*$", re.IGNORECASE)
+_BULLET = re.compile(r"^(?:[□■▪▫◦○●•◆◇►▶▷➢➤✓✔※‣∙·–—ㅇㆍ*+-]\s*)+(?=\S)")
+_BULLET_NEEDS_SPACE = re.compile(r"^[ㅇ*+-](?=\S)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_DATE_CANDIDATE = re.compile(r"^[\w\s,./:-]{6,40}$")
+_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+BREADCRUMB_MAX_WORDS = 8
+
+
+def _inline_text(token: Token) -> tuple[str, str]:
+    """Plain text of an inline token, and the href when the whole inline is one link."""
+    parts: list[str] = []
+    hrefs: list[str] = []
+    other_text = False
+    depth = 0
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+            if depth == 0 and child.content.strip():
+                other_text = True
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "link_open":
+            depth += 1
+            hrefs.append(str(child.attrs.get("href", "")))
+        elif child.type == "link_close":
+            depth -= 1
+        # images (tracking pixels, decorations), inline HTML and emphasis marks are dropped
+    href = hrefs[0] if len(hrefs) == 1 and not other_text else ""
+    return "".join(parts), href
+
+
+def markdown_blocks(text: str) -> list[RawBlock]:
+    """Split CommonMark text into blocks of plain text, markup removed."""
+    md = MarkdownIt("commonmark")
+    tokens = md.parse(text)
+    blocks: list[RawBlock] = []
+    heading_level = 0
+    in_item = 0
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            heading_level = int(tok.tag[1:])
+        elif tok.type == "heading_close":
+            heading_level = 0
+        elif tok.type == "list_item_open":
+            in_item += 1
+        elif tok.type == "list_item_close":
+            in_item -= 1
+        elif tok.type == "inline":
+            content, href = _inline_text(tok)
+            if heading_level:
+                blocks.append(RawBlock(content, "heading", heading_level))
+            elif href:
+                blocks.append(RawBlock(content, "source-link", href=href))
+            else:
+                blocks.append(RawBlock(content, "item" if in_item else "paragraph"))
+        elif tok.type in ("code_block", "fence"):
+            # Plain-text files indent paragraphs; that is text, not code.
+            for chunk in re.split(r"\n\s*\n", tok.content):
+                blocks.append(RawBlock(" ".join(chunk.split("\n"))))
+        elif tok.type == "html_block":
+            blocks.extend(html_blocks(tok.content)[1])
+    return blocks
+
+
+_BLOCK_TAGS = (
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th",
+    "dt", "dd", "figcaption", "caption", "div", "section", "article", "br", "tr",
+)
+_DROP_TAGS = ("script", "style", "noscript", "nav", "footer", "aside", "form", "iframe", "svg", "img", "template", "button", "select")
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlMeta:
+    title: str = ""
+    date: str = ""
+    source_url: str = ""
+
+
+def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
+    """Visible text blocks of an HTML page and the metadata in its head."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+
+    def meta(*selectors: str) -> str:
+        for selector in selectors:
+            node = soup.select_one(selector)
+            if node is not None:
+                value = node.get("content") or node.get("href") or node.get("datetime") or node.get_text(" ", strip=True)
+                if value:
+                    return str(value).strip()
+        return ""
+
+    info = HtmlMeta(
+        title=meta('meta[property="og:title"]', "title", "h1"),
+        date=meta(
+            'meta[property="article:published_time"]', 'meta[name="date"]', 'meta[name="pubdate"]',
+            'meta[itemprop="datePublished"]', "time[datetime]",
+        ),
+        source_url=meta('link[rel="canonical"]', 'meta[property="og:url"]'),
+    )
+    for tag in soup(list(_DROP_TAGS)):
+        tag.decompose()
+    body = soup.body or soup
+    for tag in body.find_all(list(_BLOCK_TAGS)):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    blocks: list[RawBlock] = []
+    for chunk in re.split(r"\n\s*\n", body.get_text()):
+        for line in chunk.split("\n"):
+            if line.strip():
+                blocks.append(RawBlock(line))
+    if info.title and blocks and _norm(blocks[0].text) == _norm(info.title):
+        blocks[0] = RawBlock(blocks[0].text, "heading", 1)
+    return info, blocks
+
+
+def _norm(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def parse_date(text: str) -> str:
+    """ISO date for a line that is nothing but a date, else ``""``."""
+    text = text.strip()
+    if not _DATE_CANDIDATE.match(text) or not _HAS_YEAR.search(text):
+        return ""
+    try:
+        parsed = dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text), fuzzy=False)
+    except (ValueError, OverflowError):
+        return ""
+    if not isinstance(parsed.date(), date) or not 1900 <= parsed.year <= 2100:
+        return ""
+    return parsed.date().isoformat()
+
+
+def is_navigation(text: str) -> bool:
+    if _NAVIGATION.match(text):
+        return True
+    return bool(_BREADCRUMB.match(text)) and len(text.split()) <= BREADCRUMB_MAX_WORDS
+
+
+def strip_bullet(text: str) -> str:
+    stripped = _BULLET.sub("", text)
+    if stripped != text and _BULLET_NEEDS_SPACE.match(text):
+        return text  # "ㅇ", "*", "+", "-" glued to a word are part of it
+    return stripped
+
+
+def clean_paragraphs(blocks: list[RawBlock], meta: HtmlMeta | None = None) -> Cleaned:
+    """Drop page furniture and lift title, date and source URL out of ``blocks``."""
+    title = meta.title if meta else ""
+    doc_date = parse_date(meta.date[:10]) if meta and meta.date else ""
+    source_url = meta.source_url if meta else ""
+    paragraphs: list[str] = []
+    dropped: list[str] = []
+    for block in blocks:
+        text = _norm(block.text)
+        if not text:
+            continue
+        if block.kind == "source-link" and _SOURCE_LABEL.match(text):
+            source_url = source_url or block.href
+            dropped.append(text)
+            continue
+        if (match := _SOURCE_LINE.match(text)) is not None:
+            source_url = source_url or match["url"]
+            dropped.append(text)
+            continue
+        if is_navigation(text):
+            dropped.append(text)
+            continue
+        if iso := parse_date(text):
+            doc_date = doc_date or iso
+            dropped.append(text)
+            continue
+        text = _norm(strip_bullet(text))
+        if not text:
+            continue
+        if block.kind == "heading" and not title:
+            title = text
+        paragraphs.append(text)
+    return Cleaned(tuple(paragraphs), title, doc_date, source_url, tuple(dropped))

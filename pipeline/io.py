@@ -1,0 +1,73 @@
+"""Every file the package writes goes through here, atomically.
+
+A writer fills a temporary file in the destination folder and renames it over
+the target only once it is complete, so an interrupted run leaves either the
+previous file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from pipeline.errors import ExportError
+
+CSV_ENCODING = "utf-8-sig"
+"""UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = "") -> Iterator[IO[Any]]:
+    """Open a temporary sibling of ``path`` and move it into place on success."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def write_csv(path: Path, rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> None:
+    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
+    with atomic_open(path, encoding=CSV_ENCODING) as handle:
+        frame.to_csv(handle, index=False, columns=list(columns), lineterminator="\n")
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""``."""
+    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)

