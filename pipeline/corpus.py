@@ -1,0 +1,160 @@
+"""The parallel corpus: aligned pairs, and their CSV, TMX and Moses forms.
+
+``aligned.csv`` is what reviewers open; ``corpus.tmx`` (TMX 1.4b) and the
+line-parallel Moses files are what other tools load. All three are written
+from the same :class:`AlignedPair` records in the same order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.io import atomic_open, write_csv
+
+ALIGNED_CSV = "aligned.csv"
+CORPUS_TMX = "corpus.tmx"
+MOSES_DIR = "moses"
+
+KINDS = ("translation", "cross-source")
+
+ALIGNED_COLUMNS = (
+    "pair_id", "kind", "src_doc", "src_ids", "src_lang", "src_text",
+    "tgt_doc", "tgt_ids", "tgt_lang", "tgt_text", "score", "flags",
+    "decision", "edited_tgt_text",
+)
+"""``decision`` (empty, ``accept``, ``reject``, ``edit``) and ``edited_tgt_text`` are for reviewers."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedPair:
+    pair_id: str
+    kind: str
+    src_doc: str
+    src_ids: tuple[int, ...]
+    src_lang: str
+    src_text: str
+    tgt_doc: str
+    tgt_ids: tuple[int, ...]
+    tgt_lang: str
+    tgt_text: str
+    score: float
+    flags: tuple[str, ...] = ()
+    decision: str = ""
+    edited_tgt_text: str = ""
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "pair_id": self.pair_id,
+            "kind": self.kind,
+            "src_doc": self.src_doc,
+            "src_ids": format_ids(self.src_ids),
+            "src_lang": self.src_lang,
+            "src_text": self.src_text,
+            "tgt_doc": self.tgt_doc,
+            "tgt_ids": format_ids(self.tgt_ids),
+            "tgt_lang": self.tgt_lang,
+            "tgt_text": self.tgt_text,
+            "score": f"{self.score:.4f}",
+            "flags": " ".join(self.flags),
+            "decision": self.decision,
+            "edited_tgt_text": self.edited_tgt_text,
+        }
+
+
+def format_ids(ids: Sequence[int]) -> str:
+    """``[0, 1]``: the bead notation of Vecalign and Bertalign."""
+    return json.dumps(list(ids))
+
+
+_IDS = re.compile(r"^\[\s*(?:\d+\s*(?:,\s*\d+\s*)*)?\]$")
+
+
+def parse_ids(text: str) -> tuple[int, ...]:
+    """Inverse of :func:`format_ids`; raises ``ValueError`` on anything else."""
+    text = text.strip()
+    if not _IDS.match(text):
+        raise ValueError(f"not a list of sentence indices: {text!r}")
+    return tuple(json.loads(text))
+
+
+def write_aligned_csv(path: Path, pairs: Iterable[AlignedPair]) -> Path:
+    write_csv(path, [p.row() for p in pairs], ALIGNED_COLUMNS)
+    return path
+
+
+def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *, tool_version: str) -> Path:
+    """TMX 1.4b: one ``<tu>`` per pair, language pair per ``<tuv>``; run settings as header ``<prop>``s."""
+    from lxml import etree
+
+    XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+    root = etree.Element("tmx", version="1.4")
+    header = etree.SubElement(
+        root,
+        "header",
+        creationtool="pipeline",
+        creationtoolversion=tool_version,
+        segtype="sentence",
+        adminlang="en",
+        srclang="*all*",
+        datatype="plaintext",
+        **{"o-tmf": "pipeline"},
+    )
+    for key, value in properties.items():
+        prop = etree.SubElement(header, "prop", type=f"x-{key}")
+        prop.text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    body = etree.SubElement(root, "body")
+    for pair in pairs:
+        tu = etree.SubElement(body, "tu", tuid=pair.pair_id, srclang=pair.src_lang)
+        for key, value in (
+            ("kind", pair.kind),
+            ("score", f"{pair.score:.4f}"),
+            ("src-doc", pair.src_doc),
+            ("src-ids", format_ids(pair.src_ids)),
+            ("tgt-doc", pair.tgt_doc),
+            ("tgt-ids", format_ids(pair.tgt_ids)),
+            ("flags", " ".join(pair.flags)),
+        ):
+            if value:
+                etree.SubElement(tu, "prop", type=f"x-{key}").text = value
+        for lang, text in ((pair.src_lang, pair.src_text), (pair.tgt_lang, pair.tgt_text)):
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
+            etree.SubElement(tuv, "seg").text = _xml_safe(text)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
+                          doctype='<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "corpus") -> list[Path]:
+    """Line-parallel text per language pair: ``{stem}.{src}-{tgt}.{src}`` and ``….{tgt}``.
+
+    Same-language pairs (cross-source English–English) get ``.1``/``.2`` suffixes.
+    Newlines inside a segment become spaces so line numbers stay parallel.
+    """
+    groups: dict[tuple[str, str], list[AlignedPair]] = defaultdict(list)
+    for pair in pairs:
+        groups[(pair.src_lang, pair.tgt_lang)].append(pair)
+    written: list[Path] = []
+    for (src, tgt), members in sorted(groups.items()):
+        ext_src, ext_tgt = (src, tgt) if src != tgt else (f"{src}.1", f"{tgt}.2")
+        for ext, texts in ((ext_src, [p.src_text for p in members]), (ext_tgt, [p.tgt_text for p in members])):
+            path = Path(out_dir) / f"{stem}.{src}-{tgt}.{ext}"
+            with atomic_open(path) as handle:
+                for text in texts:
+                    handle.write(" ".join(text.split()) + "\n")
+            written.append(path)
+    return written
