@@ -7,11 +7,25 @@ abbreviations and punctuation of about 300 languages.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.errors import SegmentationError
 from pipeline.models import UNDETERMINED
 
 RAZDEL_LANGS = frozenset({"ru"})
 DEFAULT_LANG = "en"
+
+TITLE_ABBREVIATIONS: dict[str, frozenset[str]] = {
+    "en": frozenset({
+        "Amb", "Dr", "Mr", "Mrs", "Ms", "Prof", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt",
+        "Sgt", "Rev", "Hon", "Pres", "Supt", "Insp", "Cmdr", "Adm", "Maj", "Messrs",
+    }),
+    "de": frozenset({"Dr", "Prof", "Hr", "Fr", "Dipl", "Ing"}),
+    "fr": frozenset({"M", "Mme", "Mlle", "Dr", "Pr", "Me"}),
+}
+"""Titles that stand before a name: a sentence never ends on them, whatever the segmenter thinks."""
+
+_TITLE_END = re.compile(r"(?:^|\s)(?P<abbr>[A-Z][a-z]{0,5})\.$")
 
 
 def _razdel(text: str) -> list[tuple[int, int]]:
@@ -46,15 +60,25 @@ def split_sentences(text: str, lang: str = UNDETERMINED) -> list[tuple[int, int]
         spans = _razdel(text) if lang in RAZDEL_LANGS else _sentencex(text, lang if lang != UNDETERMINED else DEFAULT_LANG)
     except Exception as exc:  # third-party segmenters raise anything on odd input
         raise SegmentationError(f"sentence segmentation failed for language {lang!r}: {exc}") from exc
-    trimmed = []
+    trimmed: list[tuple[int, int]] = []
+    titles = TITLE_ABBREVIATIONS.get(lang, frozenset())
     for start, end in spans:
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start < end:
+        if start >= end:
+            continue
+        if trimmed and _ends_with_title(text[trimmed[-1][0]:trimmed[-1][1]], titles) and text[start].isupper():
+            trimmed[-1] = (trimmed[-1][0], end)
+        else:
             trimmed.append((start, end))
     return trimmed
+
+
+def _ends_with_title(sentence: str, titles: frozenset[str]) -> bool:
+    match = _TITLE_END.search(sentence)
+    return bool(match) and match["abbr"] in titles
 
 
 def run(batch, ctx):

@@ -13,3 +13,55 @@ SEEDS = ROOT / "seeds"
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
+
+
+RU_TEXT = (
+    "Белорусские дипломаты ищут южнокорейских инвесторов для растущей в стране отрасли. "
+    "Заместитель министра иностранных дел заявил, что Беларусь стремится наладить отношения с корейскими инвесторами."
+)
+EN_TEXT = (
+    "Belarus is located some 7,000 kilometers away from Korea. "
+    "But the two countries share a lot in common, especially their competitive edge in high-tech industries."
+)
+DE_TEXT = (
+    "Die beiden Länder wollen ihre Zusammenarbeit in Wissenschaft und Technik ausbauen.\r\n"
+    "Das Forum fand in diesem Jahr zum sechsten Mal in Minsk statt.\r\n"
+)
+KO_TEXT = "한국과 벨라루스는 과학기술 협력을 확대하기로 합의했습니다. 양국은 정보통신 분야에서 공동 연구를 추진할 계획입니다."
+PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+AWKWARD_FILES: dict[str, tuple[bytes, str, str]] = {
+    # relative path: (bytes, expected status, expected language or reason fragment)
+    "cp1251.txt": (RU_TEXT.encode("cp1251"), "ok", "ru"),
+    "koi8.txt": (RU_TEXT.encode("koi8_r"), "ok", "ru"),
+    "utf16.txt": (EN_TEXT.encode("utf-16"), "ok", "en"),
+    "bom.md": (b"\xef\xbb\xbf# Title\n\n" + EN_TEXT.encode("utf-8"), "ok", "en"),
+    "crlf-german.txt": (DE_TEXT.encode("utf-8"), "ok", "de"),
+    "empty.txt": (b"", "skipped", "empty"),
+    "blank.txt": (b"  \n\t\r\n  \n", "skipped", "whitespace"),
+    "image.txt": (PNG_BYTES, "skipped", "binary"),
+    "nested/deeper/korean.txt": (KO_TEXT.encode("utf-8"), "ok", "ko"),
+    "новости/статья.txt": (RU_TEXT.encode("utf-8"), "ok", "ru"),
+    "page.html": (
+        (
+            "<!doctype html><html><head><title>Korea and Belarus</title>"
+            '<link rel="canonical" href="https://example.org/news/1">'
+            '<meta property="article:published_time" content="2019-04-11T09:00:00+09:00"></head>'
+            "<body><nav>Go to Content Go to Navigation</nav><h1>Korea and Belarus</h1>"
+            f"<p>{EN_TEXT}</p><script>var x = 1;</script></body></html>"
+        ).encode("utf-8"),
+        "ok",
+        "en",
+    ),
+}
+
+
+@pytest.fixture()
+def awkward_dir(tmp_path: Path) -> Path:
+    """A folder of awkward inputs: legacy encodings, BOMs, CRLF, empty, binary, nested, non-ASCII names."""
+    root = tmp_path / "awkward"
+    for rel, (data, _, _) in AWKWARD_FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root

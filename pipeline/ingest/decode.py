@@ -69,9 +69,13 @@ def decode(data: bytes) -> tuple[str, str]:
     if any(data.startswith(magic) for magic in _BINARY_MAGIC):
         raise UndecodableError("binary content (file signature of a non-text format)")
     try:
-        return _checked(data.decode("utf-8"), "utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if _control_ratio(text) <= MAX_CONTROL_RATIO:
+            return text, "utf-8"
+        # NUL-laden "UTF-8" is usually UTF-16 without a byte-order mark: let the detector decide.
     results = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS))
     if not results:
         raise UndecodableError("binary content (no text encoding fits)")

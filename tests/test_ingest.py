@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.ingest import discover, ingest_bytes, read_document, unique_doc_ids
+from pipeline.models import DocStatus
+from tests.conftest import AWKWARD_FILES
+
+
+def test_discover_is_recursive_sorted_and_skips_hidden(tmp_path):
+    for rel in ["b.txt", "a/z.md", "a/y.html", ".git/x.txt", "notes.pdf", "c.TXT"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    rels = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
+    assert rels == ["a/y.html", "a/z.md", "b.txt", "c.TXT"]
+
+
+def test_discover_errors(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        discover(tmp_path / "missing")
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        discover(tmp_path / "f.txt")
+
+
+def test_unique_doc_ids():
+    assert unique_doc_ids(["a.txt", "sub/b.md", "c"]) == ["a", "sub/b", "c"]
+    assert unique_doc_ids(["a.txt", "a.md", "b.txt"]) == ["a.txt", "a.md", "b"]
+
+
+def test_seed_metadata(seeds_dir):
+    path = seeds_dir / "000_5286f2786187ce81.txt"
+    doc = read_document(path, doc_id=path.stem, rel_path=path.name)
+    assert doc.status is DocStatus.OK
+    assert doc.date == "2018-09-06"
+    assert doc.source_url == "https://cointelegraph.com/news/belarus-seeks-south-korean-investors-interested-in-blockchain-and-fintech"
+    assert doc.title.startswith("Беларусь ищет южнокорейских инвесторов")
+    assert "statcounter" not in doc.text and "Original source" not in doc.text and "######" not in doc.text
+
+
+def test_paragraph_spans_index_the_text(seeds_dir):
+    for path in sorted(seeds_dir.glob("*.txt")):
+        doc = read_document(path, doc_id=path.stem, rel_path=path.name)
+        assert doc.paragraphs[0].start == 0 and doc.paragraphs[-1].end == len(doc.text)
+        for span in doc.paragraphs:
+            para = doc.text[span.start:span.end]
+            assert para == para.strip() and "\n" not in para
+
+
+@pytest.mark.parametrize("rel", sorted(AWKWARD_FILES))
+def test_awkward_inputs(rel):
+    data, status, expectation = AWKWARD_FILES[rel]
+    doc = ingest_bytes(data, doc_id="d", rel_path=rel, html=rel.endswith(".html"))
+    assert doc.status.value == status
+    if status == "skipped":
+        assert expectation in doc.reason
+    else:
+        assert "\r" not in doc.text and "\ufeff" not in doc.text
+
+
+def test_html_page_metadata():
+    data = AWKWARD_FILES["page.html"][0]
+    doc = ingest_bytes(data, doc_id="page", rel_path="page.html", html=True)
+    assert (doc.title, doc.date, doc.source_url) == ("Korea and Belarus", "2019-04-11", "https://example.org/news/1")
+    assert "Go to Content" not in doc.text and "var x" not in doc.text
+
+
+def test_unreadable_file_is_skipped(tmp_path):
+    doc = read_document(tmp_path / "gone.txt", doc_id="gone", rel_path="gone.txt")
+    assert doc.status is DocStatus.SKIPPED and "unreadable" in doc.reason

@@ -1,0 +1,34 @@
+import os
+
+import pytest
+
+from pipeline.errors import ExportError
+from pipeline.io import atomic_open, read_csv, write_csv
+
+
+def test_csv_has_bom_and_round_trips(tmp_path):
+    path = tmp_path / "out" / "t.csv"
+    rows = [{"a": "Привет, «мир»", "b": 1}, {"a": 'line\nbreak "quoted"', "b": 2}]
+    write_csv(path, rows, ["a", "b"])
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    frame = read_csv(path)
+    assert frame["a"].tolist() == [r["a"] for r in rows]
+    assert frame["b"].tolist() == ["1", "2"]
+
+
+def test_interrupted_write_keeps_previous_file(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_open(path) as handle:
+            handle.write("half")
+            raise RuntimeError("interrupted")
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["t.txt"]
+
+
+def test_unwritable_destination_is_an_export_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="cannot write"):
+        write_csv(blocker / "sub" / "t.csv", [], ["a"])
