@@ -75,10 +75,10 @@ def handle_errors(fn: F) -> F:
 
 
 class RichProgress(Progress):
-    """A progress bar on stderr, one task per stage."""
+    """A progress bar on stderr, one task per stage; off when stderr is not a terminal."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
+        self.enabled = enabled and err_console.is_terminal
 
     def track(self, items: Iterable[Any], description: str, total: int | None = None) -> Iterable[Any]:
         if not self.enabled:
