@@ -43,7 +43,11 @@
     var tag = el("span", "lang", lang + " " + JSON.stringify(ids));
     tag.title = docLabel(docId);
     cell.appendChild(tag);
-    cell.appendChild(marked(text, marks));
+    if (text) {
+      cell.appendChild(marked(text, marks));
+    } else {
+      cell.appendChild(el("span", "txt none", untranslated ? "(not translated)" : "(empty)"));
+    }
     return cell;
   }
 
@@ -65,7 +69,9 @@
       var section = el("section", "group");
       var h2 = el("h2");
       h2.appendChild(document.createTextNode(p.kind + " \u00b7 " + p.sl + " \u2192 " + p.tl + " \u00b7 "));
-      h2.appendChild(el("span", "sub", docLabel(p.sd) + "  \u21c4  " + docLabel(p.td)));
+      h2.appendChild(el("span", "sub", p.sd === p.td
+        ? docLabel(p.sd) + " and its translation"
+        : docLabel(p.sd) + "  \u21c4  " + docLabel(p.td)));
       var count = el("span", "sub gcount");
       h2.appendChild(count);
       section.appendChild(h2);
