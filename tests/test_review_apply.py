@@ -217,3 +217,35 @@ def test_all_undecided_writes_an_empty_corpus(run_dir: Path, tmp_path: Path) -> 
     assert result.kept == () and result.by_decision["undecided"] == 10
     assert corpus_ids(tmp_path / "final") == []
     assert etree.parse(str(tmp_path / "final" / "corpus.tmx")).xpath("//tu") == []
+
+
+def test_accepting_an_untranslated_pair_is_refused(run_dir: Path, tmp_path: Path) -> None:
+    header, rows = reviewed_rows(run_dir, decisions={"t0003": "accept"}, edits={})
+    reviewed = save(tmp_path / "r.csv", header, rows)
+    with pytest.raises(ReviewRefused) as caught:
+        apply_review(reviewed, tmp_path / "final", run_dir=run_dir)
+    assert caught.value.errors == [f"{reviewed}:5: pair t0003 has no target text to accept; use edit with a translation, or reject"]
+    # Editing it with a translation keeps it.
+    header, rows = reviewed_rows(run_dir, decisions={"t0003": "edit"},
+                                 edits={"t0003": "The Eurasian Economic Union (EAEU) is expanding cooperation with Seoul."})
+    apply_review(save(tmp_path / "r.csv", header, rows), tmp_path / "final", run_dir=run_dir)
+    assert corpus_ids(tmp_path / "final") == ["t0003"]
+
+
+def test_a_code_page_save_that_lost_characters_is_refused_with_a_hint(run_dir: Path, tmp_path: Path) -> None:
+    header, rows = reviewed_rows(run_dir)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    reviewed = tmp_path / "r.csv"
+    reviewed.write_bytes(buffer.getvalue().encode("cp1251", errors="replace"))  # what Excel does with the 🚀
+    with pytest.raises(ReviewRefused) as caught:
+        apply_review(reviewed, tmp_path / "final", run_dir=run_dir)
+    assert caught.value.errors == [
+        f"{reviewed}:10: tgt_text changed for pair x0002: 'A rocket ? launch preceded the blockchain summit, see https…', "
+        "the run has 'A rocket 🚀 launch preceded the blockchain summit, see https…' "
+        "(corrections go in edited_tgt_text with decision edit)"
+    ]
+    assert "read as cp1251; saving as 'CSV UTF-8'" in str(caught.value)
+    assert not (tmp_path / "final").exists()

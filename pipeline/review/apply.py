@@ -44,7 +44,11 @@ class ReviewRefused(ReviewError):
         self.errors = list(errors)
         shown = self.errors[:MAX_ERRORS_SHOWN]
         more = len(self.errors) - len(shown)
-        read_as = f" (read as {encoding})" if encoding and not encoding.startswith("utf") else ""
+        read_as = (
+            f" (read as {encoding}; saving as 'CSV UTF-8' keeps every character)"
+            if encoding and not encoding.startswith("utf")
+            else ""
+        )
         lines = [f"{path}: refused, {len(self.errors)} problem(s){read_as}; nothing was written"] + shown
         if more:
             lines.append(f"… and {more} more")
@@ -225,6 +229,9 @@ def check(
             continue
         if decision == "edit" and not edited:
             errors.append(f"{where}: decision edit needs the corrected target in edited_tgt_text")
+            continue
+        if decision == "accept" and not _norm(pair.tgt_text):
+            errors.append(f"{where}: pair {pair_id} has no target text to accept; use edit with a translation, or reject")
             continue
         if edited and decision != "edit":
             said = f"decision {decision!r}" if decision else "no decision"
