@@ -116,6 +116,7 @@ def test_spreadsheet_copy_with_bom_semicolons_and_crlf_in_the_run_folder(run_dir
         ("utf-8", ",", "utf-8"),  # no BOM (LibreOffice default)
         ("utf-16", "\t", "utf-16"),  # Excel "Unicode text": UTF-16 with BOM, tab-separated
         ("cp1251", ";", "cp1251"),  # Excel "CSV" on a Russian Windows
+        ("utf-16-le", "\t", "utf-16-le"),  # UTF-16 without a byte-order mark
     ],
 )
 def test_other_spreadsheet_encodings(run_dir: Path, tmp_path: Path, encoding: str, delimiter: str, expect: str) -> None:

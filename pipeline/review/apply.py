@@ -104,6 +104,13 @@ def decode_candidates(data: bytes) -> list[tuple[str, str]]:
                 return [(name, data.decode(name))]
             except UnicodeDecodeError as exc:
                 raise ReviewError(f"cannot decode as {name}: {exc.reason} at byte {exc.start}") from exc
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:  # UTF-16 saved without a byte-order mark
+        name = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        try:
+            return [(name, data.decode(name))]
+        except UnicodeDecodeError:
+            pass
     try:
         return [("utf-8", data.decode("utf-8"))]
     except UnicodeDecodeError:
