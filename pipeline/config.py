@@ -17,12 +17,19 @@ class DetectConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    threshold: float = 0.5
+    """Pairs scoring below this are counted and marked for a closer look in ``review.html``."""
+
+
+@dataclass(frozen=True)
 class RunConfig:
     input_dir: Path
     out_dir: Path = Path("outputs")
     target_lang: str = "en"
     quiet: bool = False
     detect: DetectConfig = field(default_factory=DetectConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""

@@ -41,3 +41,7 @@ class SegmentationError(PipelineError):
 
 class ExportError(PipelineError):
     """An output file could not be written."""
+
+
+class ReviewError(UsageError):
+    """A reviewed CSV or a run folder cannot be used for review (exit code 2)."""

@@ -24,10 +24,6 @@ def run(
     config = RunConfig(input_dir=input_dir, out_dir=out, quiet=quiet)
     report = run_batch(config, progress=RichProgress(enabled=not quiet))
     if not quiet:
-        docs = report.batch.documents
-        ok = sum(1 for d in docs if d.ok)
-        n_sent = sum(len(d.sentences) for d in docs if d.ok)
-        err_console.print(
-            f"{len(docs)} documents ({ok} ok, {len(docs) - ok} skipped), {n_sent} sentences -> {out}",
-            markup=False,
-        )
+        from pipeline.review.summary import run_summary, summary_table
+
+        err_console.print(summary_table(run_summary(report)))

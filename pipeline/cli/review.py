@@ -1,0 +1,46 @@
+"""`pipeline review`: the review page and the reviewed-CSV round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeline.cli.common import app, err_console, handle_errors
+
+sub = typer.Typer(help="Review the aligned corpus: the review page, and applying a reviewed CSV.", no_args_is_help=True)
+app.add_typer(sub, name="review")
+
+
+@sub.command("apply")
+@handle_errors
+def apply_cmd(
+    reviewed: Annotated[Path, typer.Argument(help="The reviewed copy of aligned.csv (as a spreadsheet saved it).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the final corpus (aligned.csv, corpus.tmx, moses/).")],
+    run: Annotated[
+        Optional[Path], typer.Option("--run", help="The run folder to check against (default: the reviewed file's folder).")
+    ] = None,
+) -> None:
+    """Write the accepted and edited pairs of REVIEWED as the final corpus; refuse a file that no longer matches the run."""
+    from pipeline.review.apply import apply_review, describe
+
+    result = apply_review(reviewed, out, run_dir=run)
+    for line in describe(result):
+        typer.echo(line)
+
+
+@sub.command("html")
+@handle_errors
+def html_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder (the --out of `pipeline run`).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the page (default: RUN_DIR/review.html).")] = None,
+    threshold: Annotated[
+        Optional[float], typer.Option("--threshold", help="Review threshold (default: the run's setting).")
+    ] = None,
+) -> None:
+    """Regenerate review.html from a run folder's aligned.csv (with glossary_report.csv and sentences.csv if present)."""
+    from pipeline.review import page_from_run
+
+    path = page_from_run(run_dir, out, threshold=threshold)
+    err_console.print(f"wrote {path}", markup=False)

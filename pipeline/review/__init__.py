@@ -1,0 +1,90 @@
+"""Review: the ``review.html`` page, the reviewed-CSV round trip and the run summary.
+
+- :func:`write_review_page` / :func:`page_from_run`: the self-contained review page.
+- :func:`pipeline.review.apply.apply_review`: a reviewed copy of ``aligned.csv`` into the final corpus.
+- :func:`pipeline.review.summary.run_summary`: the numbers printed after ``pipeline run``.
+- :data:`STAGE`: the ``review`` stage of ``pipeline run``, which writes ``review.html`` next to ``aligned.csv``.
+
+Heavy or optional imports (jinja2, rich) happen inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pipeline.corpus import ALIGNED_CSV, AlignedPair
+from pipeline.errors import ReviewError
+from pipeline.review.page import REVIEW_HTML, write_page
+from pipeline.review.view import build_view, doc_infos, sentence_states
+from pipeline.stages import Batch, RunContext, Stage
+
+
+def write_review_page(
+    path: Path,
+    pairs: Iterable[AlignedPair],
+    *,
+    matches: Iterable[Any] = (),
+    documents: Iterable[Any] = (),
+    threshold: float = 0.5,
+    title: str = "Review",
+) -> Path:
+    """Write ``review.html`` for ``pairs``; ``matches`` are glossary match records, ``documents`` the run's."""
+    documents = list(documents)
+    view = build_view(
+        pairs,
+        matches=matches,
+        states=sentence_states(documents),
+        docs=doc_infos(documents),
+        threshold=threshold,
+        title=title,
+    )
+    return write_page(path, view)
+
+
+def page_from_run(run_dir: Path, out: Path | None = None, *, threshold: float | None = None) -> Path:
+    """Regenerate ``review.html`` from a run folder's files (aligned.csv, plus glossary_report.csv,
+    sentences.csv and documents.csv where present)."""
+    from pipeline.outputs import DOCUMENTS_CSV, SENTENCES_CSV
+    from pipeline.review import runfiles
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ReviewError(f"{run_dir}: not a folder (give the --out folder of a `pipeline run`)")
+    pairs = runfiles.read_aligned(run_dir / ALIGNED_CSV)
+    settings = runfiles.read_settings(run_dir)
+    view = build_view(
+        pairs,
+        matches=runfiles.read_glossary_marks(run_dir / runfiles.GLOSSARY_REPORT_CSV),
+        states=runfiles.read_sentence_states(run_dir / SENTENCES_CSV),
+        docs=runfiles.read_doc_infos(run_dir / DOCUMENTS_CSV),
+        threshold=runfiles.run_threshold(settings) if threshold is None else threshold,
+        title=f"Review · {run_dir.resolve().name}",
+    )
+    return write_page(out if out is not None else run_dir / REVIEW_HTML, view)
+
+
+def _run(batch: Batch, ctx: RunContext) -> Batch:
+    pairs = batch.artifacts.get("aligned_pairs", ()) or ()
+    ctx.count("review", "pairs", len(pairs))
+    ctx.count("review", "below_threshold", sum(p.score < ctx.config.review.threshold for p in pairs))
+    return batch
+
+
+def _write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
+    path = write_review_page(
+        Path(out_dir) / REVIEW_HTML,
+        batch.artifacts.get("aligned_pairs", ()) or (),
+        matches=batch.artifacts.get("glossary_matches", ()) or (),
+        documents=[d for d in batch.documents if d.ok],
+        threshold=ctx.config.review.threshold,
+        title=f"Review · {Path(ctx.config.out_dir).resolve().name}",
+    )
+    return [path]
+
+
+STAGE = Stage("review", _run, requires=frozenset({"sentences"}), provides=frozenset({"review"}), write=_write)
+"""Appended last to :func:`pipeline.api.default_stages`; reads ``aligned_pairs`` and ``glossary_matches`` if present."""
+
+__all__ = ["REVIEW_HTML", "STAGE", "page_from_run", "write_review_page"]

@@ -1,0 +1,234 @@
+"""The review page: escaping, self-containment, counts, highlights, flags, the stage and `review html`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import lxml.html
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import ReviewConfig, RunConfig
+from pipeline.corpus import write_aligned_csv
+from pipeline.io import write_csv
+from pipeline.review import REVIEW_HTML, STAGE, page_from_run, write_review_page
+from pipeline.review.page import embed_json, render_page
+from pipeline.review.view import GlossaryMark, build_view, doc_infos, glossary_mark, highlights, sentence_states
+from pipeline.stages import Batch, RunContext
+
+from tests import review_fixtures as fx
+
+DATA_BLOCK = re.compile(r'<script type="application/json" id="review-data">(.*?)</script>', re.S)
+
+
+def page_data(html: str) -> dict:
+    match = DATA_BLOCK.search(html)
+    assert match, "no embedded data block"
+    return json.loads(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def fixture_html() -> str:
+    view = build_view(
+        fx.pairs(), matches=fx.matches(), states=sentence_states(fx.documents()),
+        docs=doc_infos(fx.documents()),
+        threshold=0.5, title="Review <fixture> & co",
+    )
+    return render_page(view)
+
+
+def test_embedded_json_cannot_end_the_script_element() -> None:
+    nasty = {"t": '</script><script>alert(1)</script><!-- & \u2028 </SCRIPT >'}
+    text = embed_json(nasty)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == nasty
+
+
+def test_page_round_trips_every_pair_text_through_the_data_block(fixture_html: str) -> None:
+    data = page_data(fixture_html)
+    pairs = fx.pairs()
+    assert [p["id"] for p in data["pairs"]] == [p.pair_id for p in pairs]
+    assert [(p["st"], p["tt"]) for p in data["pairs"]] == [(p.src_text, p.tgt_text) for p in pairs]
+    # The sentence holding "</script><!--" is in the data intact, and the page has exactly the two script elements.
+    assert any("</script><!--" in p["st"] for p in data["pairs"])
+    doc = lxml.html.fromstring(fixture_html)
+    assert len(doc.xpath("//script")) == 2
+    assert doc.xpath("//script[@id='review-data']/@type") == ["application/json"]
+
+
+def test_title_is_html_escaped(fixture_html: str) -> None:
+    assert "<title>Review &lt;fixture&gt; &amp; co</title>" in fixture_html
+
+
+def test_page_is_self_contained(fixture_html: str) -> None:
+    outside_data = DATA_BLOCK.sub("", fixture_html)
+    assert "http://" not in outside_data and "https://" not in outside_data
+    # URLs of sources are carried as data (shown as text), never loaded.
+    assert "https://example.org/ru/korea" in json.dumps(page_data(fixture_html), ensure_ascii=False)
+    doc = lxml.html.fromstring(fixture_html)
+    for element in doc.iter():
+        for attr in ("src", "href"):
+            value = element.get(attr)
+            assert value is None or value.startswith("data:"), f"<{element.tag} {attr}={value!r}> would load something"
+    assert not doc.xpath("//link[@rel='stylesheet'] | //script[@src] | //img | //iframe")
+    csp = doc.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert csp and "default-src 'none'" in csp[0]
+    # CSS and JS are inline.
+    assert doc.xpath("//style") and "function" in doc.xpath("//script[not(@type)]")[0].text
+
+
+def test_counts_at_the_top(fixture_html: str) -> None:
+    doc = lxml.html.fromstring(fixture_html)
+    counts = {li.get("data-count"): int(li.xpath("./b")[0].text) for li in doc.xpath("//ul[@id='counts']/li")}
+    pairs = fx.pairs()
+    assert counts["pairs"] == len(pairs) == 10
+    assert counts["kind:translation"] == 6 and counts["kind:cross-source"] == 4
+    assert counts["lang:ru→en"] == 7 and counts["lang:en→en"] == 3
+    assert counts["below_threshold"] == sum(p.score < 0.5 for p in pairs) == 3
+    assert counts["untranslated"] == 1
+    assert counts["unverified"] == 1
+    # glossary applied on sentences 0, 1, 4 of the Russian doc: pairs t0000, t0001, t0004 and x0003 (ids 0, 1).
+    assert counts["glossary_applied"] == 4
+    options = doc.xpath("//select[@id='f-kind']/option/@value")
+    assert options == ["", "cross-source", "translation"]
+
+
+def test_glossary_highlights_on_both_sides_with_note() -> None:
+    data = build_view(fx.pairs(), matches=fx.matches(), states=sentence_states(fx.documents()))
+    rows = {p["id"]: p for p in data["pairs"]}
+    t0 = rows["t0000"]
+    (start, end, css, title), = t0["sh"]
+    assert t0["st"][start:end] == "цепочки" and css == "gl-apply"
+    assert "article's rendering of 'blockchain'" in title and "blockchain" in title
+    (start, end, css, _title), = t0["th"]
+    assert t0["tt"][start:end] == "blockchain"
+    t1 = rows["t0001"]
+    assert [t1["st"][s:e] for s, e, *_ in t1["sh"]] == ["Корея жунганг Daily", "ИИ"]
+    assert [t1["tt"][s:e] for s, e, *_ in t1["th"]] == ["Korea JoongAng Daily", "AI"]
+    # A skipped match is shown on the source, with its reason, and nothing on the target.
+    t2 = rows["t0002"]
+    (start, end, css, title), = t2["sh"]
+    assert t2["st"][start:end] == "Цепочка" and css == "gl-skip" and "supply chain" in title
+    assert t2["th"] == []
+    # An unverified term: the source is marked as such, the target has no term to mark, the pair is flagged.
+    t4 = rows["t0004"]
+    assert t4["sh"][0][2] == "gl-unverified" and t4["th"] == []
+    assert "unverified" in t4["flags"]
+    # Cross-source pair spanning two Russian sentences picks up the marks of both.
+    assert len(rows["x0003"]["sh"]) == 3
+
+
+def test_highlight_offsets_are_utf16_units() -> None:
+    text = "A rocket 🚀 launch preceded the blockchain summit"
+    mark = GlossaryMark("d", 0, "blockchain", "blockchain", "apply", "blockchain", "note")
+    (start, end, _css, _title), = highlights(text, [mark], prefer_target=False)
+    # Python index of "blockchain" is one less than its JavaScript (UTF-16) index because of the emoji.
+    assert text.index("blockchain") + 1 == start and end - start == len("blockchain")
+    assert text.encode("utf-16-le")[2 * start: 2 * end].decode("utf-16-le") == "blockchain"
+
+
+def test_repeated_term_marks_each_occurrence_once() -> None:
+    text = "цепочки и снова цепочки"
+    marks = [GlossaryMark("d", 0, "b", "цепочки", "apply", "blockchain")] * 2
+    spans = highlights(text, marks, prefer_target=False)
+    assert [(s, e) for s, e, *_ in spans] == [(0, 7), (16, 23)]
+
+
+def test_untranslated_flag_comes_from_the_sentence_status() -> None:
+    pairs = fx.pairs()
+    stripped = [replace(p, flags=()) for p in pairs]
+    data = build_view(stripped, states=sentence_states(fx.documents()))
+    flagged = {p["id"] for p in data["pairs"] if "untranslated" in p["flags"]}
+    assert flagged == {"t0003"}
+
+
+def test_glossary_adapter_accepts_dicts_objects_and_entry_objects() -> None:
+    as_dict = glossary_mark(fx.matches()[0])
+    as_obj = glossary_mark(fx.MatchRecord(fx.RU, 0, "blockchain", "цепочки", "Apply", "blockchain",
+                                          "«цепочка» is the article's rendering of 'blockchain'"))
+    assert (as_obj.doc_id, as_obj.sent_idx, as_obj.entry, as_obj.action, as_obj.note) == (
+        as_dict.doc_id, as_dict.sent_idx, as_dict.entry, as_dict.action, as_dict.note)
+
+    class Entry:
+        id = "ai"
+        target = "AI"
+        note = "Artificial intelligence"
+
+    class Match:
+        doc_id, sent_idx, entry, matched, action = "d", "3", Entry(), "ИИ", "apply"
+
+    mark = glossary_mark(Match())
+    assert (mark.entry, mark.target_term, mark.note, mark.sent_idx) == ("ai", "AI", "Artificial intelligence", 3)
+
+
+def test_review_stage_writes_the_page_with_zero_pairs(tmp_path: Path) -> None:
+    ctx = RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path))
+    batch = STAGE.run(Batch(tuple(fx.documents())), ctx)
+    written = STAGE.write(batch, ctx, tmp_path)
+    assert written == [tmp_path / REVIEW_HTML]
+    html = written[0].read_text(encoding="utf-8")
+    assert page_data(html)["pairs"] == []
+    assert "No pairs to review." in html
+    assert ctx.counts["review"]["pairs"] == 0
+
+
+def test_review_stage_uses_artifacts_and_the_run_threshold(tmp_path: Path) -> None:
+    config = RunConfig(input_dir=tmp_path, out_dir=tmp_path, review=ReviewConfig(threshold=0.8))
+    ctx = RunContext(config=config)
+    batch = Batch(tuple(fx.documents())).with_artifact("aligned_pairs", fx.pairs()).with_artifact("glossary_matches", fx.matches())
+    batch = STAGE.run(batch, ctx)
+    (path,) = STAGE.write(batch, ctx, tmp_path)
+    data = page_data(path.read_text(encoding="utf-8"))
+    assert len(data["pairs"]) == 10 and data["threshold"] == 0.8
+    assert data["counts"]["below_threshold"] == sum(p.score < 0.8 for p in fx.pairs()) == ctx.counts["review"]["below_threshold"]
+    assert data["docs"][fx.RU]["title"] == "Корейские инвесторы и блокчейн"
+
+
+def _run_folder(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    write_aligned_csv(run / "aligned.csv", fx.pairs())
+    write_csv(run / "glossary_report.csv", [
+        {**m, "reason": m.get("reason", ""), "source_replacement": "", "target_check": m.get("target_check", "")}
+        for m in fx.matches()
+    ], ["doc_id", "sent_idx", "entry", "matched", "action", "reason", "source_replacement", "target_check", "target_term", "note"])
+    write_csv(run / "sentences.csv", [
+        {"doc_id": s.doc_id, "sent_idx": s.sent_idx, "text": s.text, "translation_status": s.translation_status,
+         "flags": " ".join(s.flags)}
+        for d in fx.documents() for s in d.sentences
+    ], ["doc_id", "sent_idx", "text", "translation_status", "flags"])
+    return run
+
+
+def test_page_from_run_folder_matches_the_in_memory_page(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    path = page_from_run(run)
+    assert path == run / REVIEW_HTML
+    from_files = page_data(path.read_text(encoding="utf-8"))
+    in_memory = build_view(fx.pairs(), matches=fx.matches(), states=sentence_states(fx.documents()))
+    assert from_files["pairs"] == in_memory["pairs"]
+    assert from_files["counts"] == in_memory["counts"]
+
+
+def test_review_html_command(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    result = CliRunner().invoke(app, ["review", "html", str(run), "--out", str(tmp_path / "page.html")])
+    assert result.exit_code == 0, result.output
+    assert len(page_data((tmp_path / "page.html").read_text(encoding="utf-8"))["pairs"]) == 10
+    missing = CliRunner().invoke(app, ["review", "html", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    no_csv = CliRunner().invoke(app, ["review", "html", str(empty)])
+    assert no_csv.exit_code == 2 and "aligned.csv" in no_csv.output and "Traceback" not in no_csv.output
+
+
+def test_write_review_page_is_atomic_and_utf8(tmp_path: Path) -> None:
+    path = write_review_page(tmp_path / "r.html", fx.pairs(), matches=fx.matches(), documents=fx.documents())
+    raw = path.read_bytes()
+    assert raw.startswith(b"<!DOCTYPE html>") and '<meta charset="utf-8">'.encode() in raw
+    assert "Корейские".encode("utf-8") in raw
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
