@@ -41,3 +41,7 @@ class SegmentationError(PipelineError):
 
 class ExportError(PipelineError):
     """An output file could not be written."""
+
+
+class GlossaryError(UsageError):
+    """A glossary file is broken (every problem named with its file:line) or cannot be converted."""
