@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect, ingest, segment
+from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
 from pipeline.outputs import manifest, write_manifest, write_tables
@@ -16,11 +17,13 @@ from pipeline.stages import Batch, Progress, RunContext, Stage, check_order
 
 
 def default_stages() -> list[Stage]:
-    return [
+    stages = [
         Stage("ingest", ingest.run, provides=frozenset({"documents"})),
         Stage("segment", segment.run, requires=frozenset({"documents"}), provides=frozenset({"sentences"})),
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
     ]
+    # glossary-pre right after detect; glossary-post after translate (or after glossary-pre without one)
+    return glossary_stage.insert_stages(stages)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
     if Path(config.out_dir).exists() and not Path(config.out_dir).is_dir():
         raise InputError(f"output path is not a folder: {config.out_dir}")
     ctx = RunContext(config=config, progress=progress or Progress())
+    for stage in stages:
+        if stage.prepare is not None:
+            stage.prepare(ctx)
     started = datetime.now(timezone.utc)
     timings: dict[str, float] = {}
     batch = Batch(())
