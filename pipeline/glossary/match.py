@@ -258,9 +258,11 @@ def grammar_of(tokens: Sequence[Token], first: int, last: int, head: int, head_l
             break
         narrow(mods)
         i -= 1
-    if len(cands) > 1 and i >= 0:
-        left = tokens[i]
-        prep = PREPOSITION_CASES.get(normalize(left.text)) if left.word else None
+    left = tokens[i] if i >= 0 else None
+    prep = PREPOSITION_CASES.get(normalize(left.text)) if left is not None and left.word else None
+    if prep is None:
+        narrow({cn for cn in cands if cn[0] != "loct"})  # the locative needs a preposition
+    if len(cands) > 1 and left is not None:
         if prep is not None:
             narrow({cn for cn in cands if cn[0] in prep})
         elif left.word and left.top is not None:

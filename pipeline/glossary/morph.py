@@ -38,7 +38,7 @@ PREPOSITION_CASES: dict[str, frozenset[str]] = {
 }
 
 _PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Orgn", "Trad"})
-_SURNAME_ENDINGS = ("ами", "ом", "ым", "ой", "ам", "ах", "ов", "а", "у", "е", "ы")
+_GUESSED_ENDINGS = ("ами", "ом", "ым", "ой", "ам", "ах", "ов", "а", "у", "е", "ы")
 
 
 def normalize(word: str) -> str:
@@ -73,6 +73,8 @@ class Token:
     start: int
     end: int
     parses: tuple[Parse, ...] = ()
+    parts: frozenset[str] = frozenset()
+    """Lemmas of the parts of a hyphenated word («финтех-компании»: финтех, компания)."""
 
     @property
     def word(self) -> bool:
@@ -85,7 +87,7 @@ class Token:
     @property
     def lemmas(self) -> frozenset[str]:
         """Every lemma the token may have, plus its own form (normalised)."""
-        return frozenset({self.key, *(normalize(p.lemma) for p in self.parses)})
+        return frozenset({self.key, *(normalize(p.lemma) for p in self.parses), *self.parts})
 
     @property
     def top(self) -> Parse | None:
@@ -122,7 +124,17 @@ class Morphology:
         """Tokens with character offsets into ``text`` and their readings."""
         from razdel import tokenize
 
-        return [Token(t.text, t.start, t.stop, self.parses(t.text)) for t in tokenize(text)]
+        return [Token(t.text, t.start, t.stop, self.parses(t.text), self._parts(t.text)) for t in tokenize(text)]
+
+    def _parts(self, word: str) -> frozenset[str]:
+        if "-" not in word.strip("-"):
+            return frozenset()
+        out: set[str] = set()
+        for part in word.split("-"):
+            if is_word(part):
+                out.add(normalize(part))
+                out.update(normalize(p.lemma) for p in self.parses(part))
+        return frozenset(out)
 
     def parses(self, word: str) -> tuple[Parse, ...]:
         found = self._cache.get(word)
@@ -147,12 +159,13 @@ class Morphology:
                 Parse(p.normal_form, str(tag.POS or ""), case, str(tag.number or ""), str(tag.gender or ""),
                       frozenset(tag.grammemes), float(p.score))
             )
-        if not known and word[:1].isupper():
-            # An unknown capitalised word is most likely a name: read a Russian case ending off it.
+        if not known:
+            # An unknown word (a name, a new loanword: «Дапкюнасом», «биткоина»): pymorphy's guess
+            # may miss its lemma, so read a common case ending off it as one more candidate.
             low = word.lower()
-            for ending in _SURNAME_ENDINGS:
+            for ending in _GUESSED_ENDINGS:
                 if low.endswith(ending) and len(low) - len(ending) >= 3:
-                    out.append(Parse(low[: -len(ending)], "NOUN", "", "", "", frozenset({"Surn"}), 0.0))
+                    out.append(Parse(low[: -len(ending)], "", "", "", "", frozenset({"Guess"}), 0.0))
                     break
         return tuple(out)
 

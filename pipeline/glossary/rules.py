@@ -22,7 +22,8 @@ Grammar::
                                       a noun phrase in the genitive follows the term
                                       (its complement: «цепочка поставок»); names of people
                                       and organisations (possessors) do not count
-    words  := lemma { "," lemma }     dictionary forms, any letter case
+    words  := lemma { "," lemma }     dictionary forms, any letter case; a trailing ``*`` matches
+                                      every word starting so (``крипто*``: криптобиржа, криптовалютный)
 
 When no rule holds the entry applies (an entry without rules always applies).
 ``near`` without ``within`` looks at the whole segment (the sentence in a run,
@@ -41,7 +42,7 @@ from pipeline.glossary.morph import Token, normalize
 ACTIONS = ("apply", "skip")
 KINDS = ("near", "prev", "next", "prev-adj", "next-gen")
 
-_LEMMA_RE = re.compile(r"^[^\W_][\w'’-]*$", re.UNICODE)
+_LEMMA_RE = re.compile(r"^[^\W_][\w'’-]*\*?$", re.UNICODE)
 _NEAR_RE = re.compile(r"^(?P<words>.+?)(?:\s+within\s+(?P<scope>\S+))?$", re.S)
 
 
@@ -160,6 +161,19 @@ def _words(text: str, number: int, kind: str) -> frozenset[str]:
 
 # --- evaluation ---------------------------------------------------------------------------------------------
 
+
+def _hit(lemmas: frozenset[str], words: frozenset[str]) -> str | None:
+    """The first of ``words`` that one of ``lemmas`` is (or, for ``prefix*``, starts with)."""
+    direct = lemmas & words
+    if direct:
+        return sorted(direct)[0]
+    for word in words:
+        if word.endswith("*"):
+            stem = word[:-1]
+            if any(lemma.startswith(stem) for lemma in lemmas):
+                return word
+    return None
+
 _NOT_ADJ = frozenset({"Apro", "Anum"})
 _POSSESSOR = frozenset({"Name", "Surn", "Patr", "Orgn", "Trad"})
 _NOT_NOUN_POS = frozenset({"VERB", "INFN", "ADVB", "PREP", "CONJ", "PRCL", "INTJ", "PRED", "GRND", "COMP"})
@@ -199,9 +213,9 @@ def _check(test: Test, site: Site) -> tuple[bool, str]:
     tokens = site.tokens
     if test.kind == "near":
         if test.document:
-            hit = test.words & site.document_lemmas
+            hit = _hit(site.document_lemmas, test.words)
             if hit:
-                return True, f"«{sorted(hit)[0]}» in the document"
+                return True, f"«{hit}» in the document"
             # the segment is part of its document
         lo, hi = 0, len(tokens)
         if test.window is not None:
@@ -210,12 +224,12 @@ def _check(test: Test, site: Site) -> tuple[bool, str]:
             if site.first <= i <= site.last:
                 continue
             tok = tokens[i]
-            if tok.word and tok.lemmas & test.words:
+            if tok.word and _hit(tok.lemmas, test.words):
                 return True, f"«{tok.text}»"
         return False, ""
     if test.kind in ("prev", "next"):
         i = site.first - 1 if test.kind == "prev" else site.last + 1
-        if 0 <= i < len(tokens) and tokens[i].word and tokens[i].lemmas & test.words:
+        if 0 <= i < len(tokens) and tokens[i].word and _hit(tokens[i].lemmas, test.words):
             return True, f"«{tokens[i].text}»"
         return False, ""
     if test.kind == "prev-adj":
@@ -245,7 +259,7 @@ def _prev_adj(test: Test, site: Site) -> tuple[bool, str]:
         p for p in tok.parses
         if p.pos == "ADJF" and not (p.grammemes & _NOT_ADJ) and (p.case, p.number) in head_forms
     ]
-    if not agreeing or (tok.lemmas & test.words):
+    if not agreeing or _hit(tok.lemmas, test.words):
         return False, ""
     return True, f"«{tok.text}»"
 
@@ -272,6 +286,6 @@ def _next_gen(test: Test, site: Site) -> tuple[bool, str]:
         return False, ""
     if not any(p.pos == "NOUN" and p.case == "gent" for p in tok.parses):
         return False, ""
-    if tok.lemmas & test.words:
+    if _hit(tok.lemmas, test.words):
         return False, ""
     return True, f"«{' '.join(t.text for t in tokens[site.last + 1 : i + 1])}»"
