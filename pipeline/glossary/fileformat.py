@@ -54,15 +54,17 @@ def read_glossary(path: Path) -> tuple[Glossary, list[GlossaryIssue]]:
     issues: list[GlossaryIssue] = []
     seen: dict[str, str] = {}
     for file in files:
-        file_entries, file_issues = _read_file(file)
+        file_entries, file_issues, ids = _read_file(file)
         issues.extend(file_issues)
-        for entry in file_entries:
-            if entry.id in seen:
-                line = int(entry.origin.rsplit(":", 1)[1])
-                issues.append(GlossaryIssue(str(file), line, f"duplicate id {entry.id!r} (first defined at {seen[entry.id]})"))
-                continue
-            seen[entry.id] = entry.origin
-            entries.append(entry)
+        duplicates = set()
+        for entry_id, line in ids:
+            origin = f"{file}:{line}"
+            if entry_id in seen:
+                issues.append(GlossaryIssue(str(file), line, f"duplicate id {entry_id!r} (first defined at {seen[entry_id]})"))
+                duplicates.add(origin)
+            else:
+                seen[entry_id] = origin
+        entries.extend(e for e in file_entries if e.origin not in duplicates)
     issues.extend(_lemma_issues(entries))
     issues.sort(key=lambda i: (i.path, i.line))
     return Glossary(tuple(entries), tuple(str(f) for f in files)), issues
@@ -87,16 +89,18 @@ def format_issues(issues: list[GlossaryIssue]) -> str:
     return f"broken glossary ({len(issues)} {noun}): {shown}{more}"
 
 
-def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue]]:
+def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple[str, int]]]:
+    """The file's clean entries, its problems, and the id of every row (for duplicate checks)."""
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [GlossaryIssue(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        return [], [GlossaryIssue(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")], []
     except OSError as exc:
-        return [], [GlossaryIssue(name, 0, f"cannot read: {exc.strerror or exc}")]
+        return [], [GlossaryIssue(name, 0, f"cannot read: {exc.strerror or exc}")], []
     entries: list[Entry] = []
     issues: list[GlossaryIssue] = []
+    ids: list[tuple[str, int]] = []
     header: list[str] | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -107,7 +111,7 @@ def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue]]:
             problems = _header_problems(header)
             if problems:
                 issues.extend(GlossaryIssue(name, number, p) for p in problems)
-                return [], issues
+                return [], issues, []
             continue
         if len(cells) != len(header):
             issues.append(GlossaryIssue(
@@ -115,13 +119,15 @@ def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue]]:
             ))
             continue
         row = {col: cell.strip() for col, cell in zip(header, cells)}
+        if _ID_RE.match(row.get("id", "")):
+            ids.append((row["id"], number))
         entry, problems = _entry(row, f"{name}:{number}")
         issues.extend(GlossaryIssue(name, number, p) for p in problems)
         if entry is not None and not problems:
             entries.append(entry)
     if header is None:
         issues.append(GlossaryIssue(name, 1, "no header line (expected the column names: " + ", ".join(COLUMNS) + ")"))
-    return entries, issues
+    return entries, issues, ids
 
 
 def _header_problems(header: list[str]) -> list[str]:
