@@ -55,7 +55,10 @@ def check(
     """Print every glossary term found in FILE, with the decision (apply/skip) and its reason."""
     from pipeline.errors import InputError
     from pipeline.glossary import Matcher, load_glossary
+    from pipeline.glossary.fileformat import is_known_language
 
+    if not is_known_language(lang):
+        raise InputError(f"unknown language code {lang!r} (use an ISO 639 code such as 'ru')")
     if str(file) == "-":
         text = sys.stdin.read()
     else:

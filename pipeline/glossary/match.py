@@ -66,7 +66,7 @@ class Matcher:
     def __init__(self, glossary: Glossary, source_lang: str = "ru", *, morphology: Morphology | None = None) -> None:
         self.glossary = glossary.for_pair(source_lang)
         self.source_lang = source_lang
-        self.morph = morphology or Morphology(source_lang if source_lang in ("ru", "uk") else "ru")
+        self.morph = morphology or Morphology("ru" if source_lang.split("-")[0].split("_")[0] == "ru" else source_lang)
         self._compiled = [self._compile(e) for e in self.glossary]
 
     def _compile(self, entry: Entry) -> _Compiled:

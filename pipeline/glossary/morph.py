@@ -149,6 +149,8 @@ class Morphology:
             return ()
         if is_latin(word):
             return (Parse(word.lower(), "LATN", "", "", "", frozenset({"LATN"}), 1.0),)
+        if self.lang != "ru":  # no dictionary: the written form, any letter case, is the lemma
+            return (Parse(word.lower(), "", "", "", "", frozenset(), 1.0),)
         out = []
         raw = self.analyzer.parse(word)
         known = any(p.is_known for p in raw)
