@@ -70,7 +70,7 @@ def test_wrong_rendering_is_post_edited(pre):
     doc, matches = pre
     doc = _translate(doc, "Investors put money into Chains and fintech.", "", "Belarus seeks investors for the chain.", "")
     (out,), rows = post_edit_documents([doc], matches)
-    assert out.sentences[0].translation == "Investors put money into Blockchains and fintech."
+    assert out.sentences[0].translation == "Investors put money into blockchains and fintech."
     assert out.sentences[2].translation == "Belarus seeks investors for the blockchain."
     assert [r["target_check"] for r in rows if r["entry"] == "blockchain" and r["action"] == "apply"] == [
         "post-edited", "post-edited"
@@ -113,6 +113,10 @@ def test_target_matching_and_post_edit_rules():
     assert post_edit("Chain of blocks and chains", ["chain of blocks", "chain"], "blockchain", 5) == (
         "Blockchain and blockchains", 2
     )
+    assert post_edit("It reforms the State administration.", ["state administration"], "public administration", 1) == (
+        "It reforms the public administration.", 1
+    )
+    assert post_edit("«Chains grow.»", ["chain"], "blockchain", 1) == ("«Blockchains grow.»", 1)
 
 
 def test_skipped_and_applied_in_one_sentence_are_not_post_edited(ru_matcher):
@@ -189,3 +193,50 @@ def test_run_without_glossary(seeds_dir, tmp_path):
 
     run_batch(RunConfig(input_dir=seeds_dir, out_dir=tmp_path, glossary=GlossaryConfig(enabled=False)))
     assert not (tmp_path / "glossary_report.csv").exists()
+
+
+def test_run_orders_glossary_around_a_translate_stage(seeds_dir, tmp_path):
+    """A stand-in ``translate`` stage (word-for-word, test only) between the glossary stages of a real run:
+    it sees the pre-edited source, and glossary-post checks and fixes what it wrote."""
+    from pipeline.api import default_stages, run_batch
+    from pipeline.config import GlossaryConfig, RunConfig
+    from pipeline.io import read_csv
+    from pipeline.stages import Stage
+
+    from tests.conftest import GLOSSARY
+
+    seen: list[str] = []
+
+    def translate(batch, ctx):
+        docs = []
+        for doc in batch.documents:
+            sentences = []
+            for s in doc.sentences:
+                if s.lang == "ru":
+                    seen.append(s.source_for_mt)
+                    # «блокчейн…» (pre-edited) -> "chain", as a weak model would; other words dropped
+                    words = ["chain" if w.startswith("блокчейн") else "AI" if w.strip("().,") == "ИИ" else "x"
+                             for w in s.source_for_mt.split()]
+                    s = replace(s, translation=" ".join(words), translation_status="translated")
+                sentences.append(s)
+            docs.append(replace(doc, sentences=tuple(sentences)))
+        return batch.with_documents(docs)
+
+    stages = default_stages()
+    at = [s.name for s in stages].index("glossary-pre") + 1
+    stages.insert(at, Stage("translate", translate, requires=frozenset({"lang"}), provides=frozenset({"translation"})))
+    from pipeline.glossary.stage import insert_stages
+
+    stages = insert_stages(stages)
+    assert [s.name for s in stages][-3:] == ["glossary-pre", "translate", "glossary-post"]
+    report = run_batch(RunConfig(input_dir=seeds_dir, out_dir=tmp_path, glossary=GlossaryConfig(path=GLOSSARY)),
+                       stages=stages)
+    assert any("блокчейне" in t for t in seen) and not any("цепочк" in t for t in seen)
+    rows = read_csv(tmp_path / "glossary_report.csv")
+    chain = rows[rows.entry == "blockchain"]
+    assert list(chain.target_check) == ["post-edited"] * 4
+    assert set(rows[rows.entry == "ai"].target_check) == {"ok"}
+    assert set(rows[rows.entry == "popkov"].target_check) == {"unverified"}
+    seed = next(d for d in report.batch.documents if d.doc_id == "000_5286f2786187ce81")
+    assert "blockchain" in seed.sentences[0].translation and "chain" not in seed.sentences[0].translation.replace("blockchain", "")
+    assert "unverified" in seed.sentences[7].flags

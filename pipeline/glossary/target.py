@@ -42,8 +42,9 @@ def count_term(text: str, term: str) -> int:
 def post_edit(text: str, wrong: Sequence[str], target: str, limit: int) -> tuple[str, int]:
     """Replace up to ``limit`` occurrences of the wrong renderings (longest first) with ``target``.
 
-    The plural or possessive ending and a leading capital of each occurrence are
-    kept: "Chains" → "Blockchains".
+    The plural or possessive ending of each occurrence is kept, and its capital
+    at the start of a sentence: "Chains are …" → "Blockchains are …"; elsewhere the
+    target is written as the glossary spells it.
     """
     replaced = 0
     for rendering in sorted(wrong, key=len, reverse=True):
@@ -57,7 +58,9 @@ def post_edit(text: str, wrong: Sequence[str], target: str, limit: int) -> tuple
                 return found.group(0)
             replaced += 1
             out = target + _inflect_suffix(target, found.group("suffix"))
-            if found.group(0)[:1].isupper() and out[:1].islower():
+            before = text[: found.start()].rstrip().rstrip("\"'«“‘(")
+            starts_sentence = not before or before[-1] in ".!?:"
+            if starts_sentence and found.group(0)[:1].isupper() and out[:1].islower():
                 out = out[:1].upper() + out[1:]
             return out
 
