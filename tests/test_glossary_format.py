@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.errors import GlossaryError
 from pipeline.glossary import (
-    COLUMNS, Entry, Glossary, load_glossary, parse_rules, read_glossary, validate_glossary, write_glossary,
+    COLUMNS, Entry, Glossary, load_glossary, parse_rules, validate_glossary, write_glossary,
 )
 from pipeline.glossary.csvfmt import csv_text, export_csv, import_csv, parse_csv
 from pipeline.glossary.rules import RuleSyntaxError
