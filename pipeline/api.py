@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline import detect, ingest, segment
 from pipeline import review
+from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
 from pipeline.outputs import manifest, write_manifest, write_tables
@@ -17,12 +18,14 @@ from pipeline.stages import Batch, Progress, RunContext, Stage, check_order
 
 
 def default_stages() -> list[Stage]:
-    return [
+    stages = [
         Stage("ingest", ingest.run, provides=frozenset({"documents"})),
         Stage("segment", segment.run, requires=frozenset({"documents"}), provides=frozenset({"sentences"})),
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
         review.STAGE,  # keep last: reads the aligned pairs and glossary matches of the stages before it
     ]
+    # glossary-pre right after detect; glossary-post after translate (or after glossary-pre without one)
+    return glossary_stage.insert_stages(stages)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
     if Path(config.out_dir).exists() and not Path(config.out_dir).is_dir():
         raise InputError(f"output path is not a folder: {config.out_dir}")
     ctx = RunContext(config=config, progress=progress or Progress())
+    for stage in stages:
+        if stage.prepare is not None:
+            stage.prepare(ctx)
     started = datetime.now(timezone.utc)
     timings: dict[str, float] = {}
     batch = Batch(())

@@ -23,6 +23,13 @@ class ReviewConfig:
 
 
 @dataclass(frozen=True)
+class GlossaryConfig:
+    path: Path | None = None
+    """A glossary file or folder; None: ``./glossary`` if present, else the source tree's ``glossary/``."""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class RunConfig:
     input_dir: Path
     out_dir: Path = Path("outputs")
@@ -30,6 +37,7 @@ class RunConfig:
     quiet: bool = False
     detect: DetectConfig = field(default_factory=DetectConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""

@@ -45,3 +45,7 @@ class ExportError(PipelineError):
 
 class ReviewError(UsageError):
     """A reviewed CSV or a run folder cannot be used for review (exit code 2)."""
+
+
+class GlossaryError(UsageError):
+    """A glossary file is broken (every problem named with its file:line) or cannot be converted."""

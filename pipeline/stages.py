@@ -73,6 +73,8 @@ class Stage:
     requires: frozenset[str] = frozenset()
     provides: frozenset[str] = frozenset()
     write: WriteFn | None = None
+    prepare: Callable[[RunContext], None] | None = None
+    """Called before any stage runs (load and check what the stage needs); raising stops the run untouched."""
 
 
 def check_order(stages: Iterable[Stage]) -> None:

@@ -65,3 +65,18 @@ def awkward_dir(tmp_path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return root
+GLOSSARY = ROOT / "glossary"
+
+
+@pytest.fixture(scope="session")
+def seed_glossary():
+    from pipeline.glossary import load_glossary
+
+    return load_glossary(GLOSSARY)
+
+
+@pytest.fixture(scope="session")
+def ru_matcher(seed_glossary):
+    from pipeline.glossary import Matcher
+
+    return Matcher(seed_glossary, "ru")

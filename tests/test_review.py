@@ -179,7 +179,7 @@ def test_review_stage_writes_the_page_with_zero_pairs(tmp_path: Path) -> None:
 def test_review_stage_uses_artifacts_and_the_run_threshold(tmp_path: Path) -> None:
     config = RunConfig(input_dir=tmp_path, out_dir=tmp_path, review=ReviewConfig(threshold=0.8))
     ctx = RunContext(config=config)
-    batch = Batch(tuple(fx.documents())).with_artifact("aligned_pairs", fx.pairs()).with_artifact("glossary_matches", fx.matches())
+    batch = Batch(tuple(fx.documents())).with_artifact("aligned_pairs", fx.pairs()).with_artifact("glossary_report", fx.matches())
     batch = STAGE.run(batch, ctx)
     (path,) = STAGE.write(batch, ctx, tmp_path)
     data = page_data(path.read_text(encoding="utf-8"))

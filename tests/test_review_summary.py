@@ -31,7 +31,7 @@ def full_batch() -> Batch:
                                       reason="ingest: binary file")]
     return (Batch(tuple(docs))
             .with_artifact("aligned_pairs", fx.pairs())
-            .with_artifact("glossary_matches", fx.matches() + [fx.MatchRecord(fx.RU, 5, "x", "x", "skip", "", "")]))
+            .with_artifact("glossary_report", fx.matches() + [fx.MatchRecord(fx.RU, 5, "x", "x", "skip", "", "")]))
 
 
 def test_summary_counts_come_from_the_records() -> None:

@@ -76,7 +76,7 @@ def _write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
     path = write_review_page(
         Path(out_dir) / REVIEW_HTML,
         batch.artifacts.get("aligned_pairs", ()) or (),
-        matches=batch.artifacts.get("glossary_matches", ()) or (),
+        matches=batch.artifacts.get("glossary_report", ()) or (),
         documents=[d for d in batch.documents if d.ok],
         threshold=ctx.config.review.threshold,
         title=f"Review · {Path(ctx.config.out_dir).resolve().name}",
@@ -85,6 +85,6 @@ def _write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
 
 
 STAGE = Stage("review", _run, requires=frozenset({"sentences"}), provides=frozenset({"review"}), write=_write)
-"""Appended last to :func:`pipeline.api.default_stages`; reads ``aligned_pairs`` and ``glossary_matches`` if present."""
+"""Appended last to :func:`pipeline.api.default_stages`; reads ``aligned_pairs`` and ``glossary_report`` if present."""
 
 __all__ = ["REVIEW_HTML", "STAGE", "page_from_run", "write_review_page"]

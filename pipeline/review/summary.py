@@ -54,7 +54,7 @@ def run_summary(report: RunReport) -> RunSummary:
     translation.update(s.translation_status for s in sentences if s.translation_status)
 
     applied = skipped = 0
-    for record in report.batch.artifacts.get("glossary_matches", ()) or ():
+    for record in report.batch.artifacts.get("glossary_report", ()) or ():
         try:
             action = glossary_mark(record).action
         except (TypeError, ValueError):

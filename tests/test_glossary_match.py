@@ -1,0 +1,176 @@
+"""Matching «цепочка» (blockchain) in every form and only in its blockchain sense; the other seed entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.glossary import pre_edit
+
+
+def _blockchain(matcher, sentence):
+    found = [m for m in matcher.find(sentence) if m.entry.id == "blockchain"]
+    assert len(found) == 1, (sentence, found)
+    return found[0]
+
+
+# all six cases, singular and plural: the matched form and the inflected «блокчейн» expected in its place
+INFLECTION = [
+    ("Эта цепочка хранит криптовалюту.", "цепочка", "блокчейн"),
+    ("Инвесторы ждут запуска цепочки.", "цепочки", "блокчейна"),
+    ("Инвесторы доверяют цепочке.", "цепочке", "блокчейну"),
+    ("Инвесторы выбрали цепочку.", "цепочку", "блокчейн"),
+    ("Инвесторы довольны цепочкой.", "цепочкой", "блокчейном"),
+    ("Инвесторы говорят о цепочке.", "цепочке", "блокчейне"),
+    ("Цепочки привлекают инвесторов.", "Цепочки", "Блокчейны"),
+    ("Число цепочек растёт, считают инвесторы.", "цепочек", "блокчейнов"),
+    ("Инвесторы доверяют цепочкам.", "цепочкам", "блокчейнам"),
+    ("Инвесторы выбирают цепочки.", "цепочки", "блокчейны"),
+    ("Инвесторы интересуются цепочками.", "цепочками", "блокчейнами"),
+    ("Инвесторы говорят о цепочках.", "цепочках", "блокчейнах"),
+]
+
+
+@pytest.mark.parametrize("sentence,matched,expected", INFLECTION)
+def test_inflection_table(ru_matcher, sentence, matched, expected):
+    m = _blockchain(ru_matcher, sentence)
+    assert m.action == "apply", m.reason
+    assert m.matched == matched
+    assert m.replacement == expected
+    assert pre_edit(sentence, [m]) == sentence.replace(matched, expected, 1)
+
+
+# the ambiguous «цепочки» (genitive singular / nominative or accusative plural) settled by its context
+AMBIGUOUS = [
+    ("Беларусь ждёт инвесторов для цепочки и финтеха.", "блокчейна"),  # preposition governing the genitive
+    ("Инвесторы финансируют развитие цепочки.", "блокчейна"),  # governing noun
+    ("Финтех-компании внедряют цепочки.", "блокчейны"),  # governing verb: accusative plural
+    ("Новые цепочки обрабатывают больше транзакций.", "блокчейны"),  # agreeing adjective, plural verb
+    ("В цепочки вкладывают деньги инвесторы.", "блокчейны"),  # «в» + accusative
+]
+
+
+@pytest.mark.parametrize("sentence,expected", AMBIGUOUS)
+def test_ambiguous_forms(ru_matcher, sentence, expected):
+    m = _blockchain(ru_matcher, sentence)
+    assert (m.action, m.replacement) == ("apply", expected), m.reason
+
+
+# sense table: sentences in the blockchain sense (apply, with the expected replacement) ...
+APPLY = [
+    ("Стартапы в сфере финтеха всё чаще строят свои сервисы на цепочке.", "блокчейне"),
+    ("Цепочка хранит историю всех операций с токенами.", "Блокчейн"),
+    ("Инвесторы из Кореи готовы вложиться в белорусские проекты по созданию цепочки.", "блокчейна"),
+    ("Майнинг криптовалюты требует огромных вычислительных мощностей для поддержки цепочки.", "блокчейна"),
+    ("Технология цепочки гарантирует неизменность записей в реестре.", "блокчейна"),
+    ("Смарт-контракты исполняются автоматически внутри цепочки.", "блокчейна"),
+    ("Разработчики обновили цепочку, чтобы ускорить обработку транзакций.", "блокчейн"),
+    ("Эфириум и другие цепочки конкурируют за разработчиков.", "блокчейны"),
+    ("Власти Беларуси легализовали операции с цепочками и криптовалютами.", "блокчейнами"),
+    ("Благодаря цепочке компания сократила расходы на обработку платежей.", "блокчейну"),
+    ("Криптобиржа перенесла все активы клиентов на новую цепочку.", "блокчейн"),
+    ("Эксперты обсудили перспективы цепочек в банковском секторе.", "блокчейнов"),
+    ("Правительство Южной Кореи финансирует исследования цепочек и искусственного интеллекта.", "блокчейнов"),
+    ("Записи в цепочке невозможно подделать, утверждают создатели токена.", "блокчейне"),
+    ("Программисты Парка высоких технологий создают приложения для цепочки.", "блокчейна"),
+    ("Цепочки позволяют инвесторам отслеживать каждую сделку.", "Блокчейны"),
+    ("Финтех-компании интегрируют цепочку в платёжные системы.", "блокчейн"),
+    ("Над цепочкой работает команда из двадцати разработчиков.", "блокчейном"),
+    ("Узлы цепочки биткоина подтверждают новые блоки.", "блокчейна"),
+]
+
+# ... and in other senses (skip)
+SKIP = [
+    "Производитель перестроил цепочку поставок после санкций.",
+    "Бабушка подарила внучке золотую цепочку с кулоном.",
+    "Мутация возникает при копировании цепочки ДНК.",
+    "Цепочка супермаркетов открыла новый магазин в Минске.",
+    "Человек находится на вершине пищевой цепочки.",
+    "Неудачная цепочка решений привела к банкротству компании.",
+    "Аналитики изучили цепочку создания стоимости в автомобилестроении.",
+    "Сообщение передавали по цепочке от одного сотрудника к другому.",
+    "На двери висела стальная цепочка.",
+    "Велосипедная цепочка нуждается в смазке.",
+    "Полимер образует длинные цепочки молекул.",
+    "Между событиями прослеживается чёткая цепочка.",
+    "Очевидцы выстроились в цепочку, чтобы передавать мешки с песком.",
+    "Компания контролирует всю цепочку производства от сырья до прилавка.",
+    "Инвестор потерял ключи вместе с цепочкой.",
+    "В цепочке питания океана планктон занимает нижнее звено.",
+    "Звенья цепочки соединены проволокой.",
+    "Логистическая цепочка компании растянулась на три страны.",
+    "Технологические компании перестраивают цепочки поставок из-за пошлин.",
+]
+
+
+@pytest.mark.parametrize("sentence,expected", APPLY)
+def test_sense_apply(ru_matcher, sentence, expected):
+    m = _blockchain(ru_matcher, sentence)
+    assert m.action == "apply", m.reason
+    assert m.replacement == expected
+
+
+@pytest.mark.parametrize("sentence", SKIP)
+def test_sense_skip(ru_matcher, sentence):
+    m = _blockchain(ru_matcher, sentence)
+    assert m.action == "skip", m.reason
+    assert m.replacement == "" and m.reason
+
+
+def test_chain_of_blocks_is_one_term(ru_matcher):
+    found = ru_matcher.find("Данные записываются в цепочку блоков.")
+    assert [(m.entry.id, m.matched, m.replacement) for m in found] == [
+        ("blockchain-chain-of-blocks", "цепочку блоков", "блокчейн")
+    ]
+
+
+def test_capital_kept_at_sentence_start_and_after_quote(ru_matcher):
+    assert _blockchain(ru_matcher, "Цепочкой пользуются инвесторы.").replacement == "Блокчейном"
+    assert _blockchain(ru_matcher, "«Цепочка» привлекла инвесторов.").replacement == "Блокчейн"
+
+
+def test_no_match_without_the_term(ru_matcher):
+    assert ru_matcher.find("Инвесторы обсуждают финансовые рынки.") == []
+    assert ru_matcher.find("") == []
+
+
+SEED = "seeds/000_5286f2786187ce81.txt"
+
+
+def test_seed_article_every_error_found(ru_matcher, seeds_dir):
+    text = (seeds_dir / "000_5286f2786187ce81.txt").read_text(encoding="utf-8")
+    found = [m for line in text.splitlines() for m in ru_matcher.find(line)]
+    chains = [(m.matched, m.action, m.replacement) for m in found if m.entry.id == "blockchain"]
+    assert chains == [
+        ("цепочке", "apply", "блокчейне"),
+        ("цепочки", "apply", "блокчейна"),
+        ("цепочки", "apply", "блокчейны"),
+        ("цепочки", "apply", "блокчейна"),
+    ]
+    applied = {m.entry.id: m.replacement for m in found if m.applied}
+    assert applied["ai"] == "ИИ"
+    assert applied["korea-joongang-daily"] == "Korea JoongAng Daily"
+    assert applied["dapkiunas-full"] == "Andrei Dapkiunas"
+    assert applied["dapkiunas"] == "Dapkiunas"
+    assert applied["popkov"] == "Sergei Popkov"
+    assert applied["digital-economy"] == "цифровая экономика"
+    assert applied["digitalization-of-economy"] == "цифровизации экономики"
+    assert applied["self-driving-vehicles"] == "беспилотные транспортные средства"
+    assert applied["minister-communications-informatization"] == "министр связи и информатизации"
+    assert applied["public-administration"] == "государственное управление"
+    assert applied["fintech"] == "fintech"
+    assert {"fourth-industrial-revolution", "groundbreaking-state-legislation"} <= applied.keys()
+    assert all(m.applied for m in found)
+
+
+def test_surname_in_oblique_case(ru_matcher):
+    found = ru_matcher.find("Журналисты встретились с Дапкюнасом в Сеуле.")
+    assert [(m.entry.id, m.matched, m.replacement) for m in found] == [("dapkiunas", "Дапкюнасом", "Dapkiunas")]
+
+
+def test_multiword_term_inflected(ru_matcher):
+    found = ru_matcher.find("Рынок самоходных транспортных средств растёт.")
+    assert [(m.entry.id, m.replacement) for m in found] == [
+        ("self-driving-vehicles", "беспилотных транспортных средств")
+    ]
+    found = ru_matcher.find("Он встретился с министром телекоммуникаций и информатизации.")
+    assert [m.replacement for m in found] == ["министром связи и информатизации"]
