@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline import detect, ingest, segment
+from pipeline import detect, ingest, segment, translate
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
 from pipeline.outputs import manifest, write_manifest, write_tables
@@ -20,6 +20,8 @@ def default_stages() -> list[Stage]:
         Stage("ingest", ingest.run, provides=frozenset({"documents"})),
         Stage("segment", segment.run, requires=frozenset({"documents"}), provides=frozenset({"sentences"})),
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
+        Stage("translate", translate.run, requires=frozenset({"lang"}), provides=frozenset({"translation"}),
+              write=translate.write),
     ]
 
 
@@ -62,6 +64,7 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
             "total_seconds": round(sum(timings.values()), 3),
             "stages": timings,
         },
+        extra=batch.artifacts.get("manifest"),
     )
     written.append(write_manifest(out_dir, data))
     return RunReport(batch=batch, counts=ctx.counts, outputs=written, manifest=data)

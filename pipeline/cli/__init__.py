@@ -9,6 +9,8 @@ from __future__ import annotations
 from pipeline.cli.common import app
 from pipeline.cli import detect as _detect  # noqa: F401  (registers `detect`)
 from pipeline.cli import run as _run  # noqa: F401  (registers `run`)
+from pipeline.cli import models as _models  # noqa: F401  (registers `models`)
+from pipeline.cli import translate as _translate  # noqa: F401  (registers `translate`)
 
 
 def main() -> None:
