@@ -351,8 +351,18 @@ class TranslationEngine:
 
 
 def detokenize(tokenizer: Any, tokens: Sequence[str], target_prefix: str = "") -> str:
-    """argostranslate's detokenisation: the package tokenizer, minus the target prefix and one leading space."""
-    value = tokenizer.decode(list(tokens))
+    """argostranslate's detokenisation: the package tokenizer, minus the target prefix and one leading space.
+
+    One deliberate difference: the forced ``target_prefix`` token is dropped
+    before decoding. argostranslate 1.11 decodes it with the sentence and then
+    strips the prefix string, but its SentencePiece decoder turns ``_`` into
+    spaces first, so a prefix such as ``__de__`` leaks into its output as
+    `` de  ``. For prefixes without ``_`` both ways give the same text.
+    """
+    tokens = list(tokens)
+    if target_prefix and tokens[:1] == [target_prefix]:
+        tokens = tokens[1:]
+    value = tokenizer.decode(tokens)
     if target_prefix and value.startswith(target_prefix):
         value = value[len(target_prefix):]
     if value[:1] == " ":
