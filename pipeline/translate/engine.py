@@ -233,13 +233,16 @@ class TranslationEngine:
     def _stats(self, pkg: InstalledPackage) -> ModelStats:
         return self.stats.setdefault(pkg.model_id, ModelStats(pkg))
 
-    def decode_batch(self, pkg: InstalledPackage, texts: Sequence[str]) -> list[str]:
+    def decode_batch(
+        self, pkg: InstalledPackage, texts: Sequence[str], tokens: Sequence[list[str]] | None = None
+    ) -> list[str]:
         """Translate ``texts`` with one package, no cache: tokenise, sort by length, batch, detokenise."""
         if not texts:
             return []
         tokenizer = pkg.argos.tokenizer
         prefix = pkg.argos.target_prefix
-        tokens = [tokenizer.encode(t) for t in texts]
+        if tokens is None:
+            tokens = [tokenizer.encode(t) for t in texts]
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
         batch = [tokens[i] for i in order]
         self.model_calls += 1
@@ -280,16 +283,16 @@ class TranslationEngine:
         todo = [t for t in unique if t not in done]
         if not todo:
             return done
-        # Longest first inside the sorted order keeps the chunks' batches homogeneous; chunks bound what a kill loses.
+        # Sorted by token length, so each chunk's batches are homogeneous; a chunk is what a killed run can lose.
         tokenizer = pkg.argos.tokenizer
-        lengths = {t: len(tokenizer.encode(t)) for t in todo}
-        todo.sort(key=lambda t: lengths[t])
+        tokenized = {t: tokenizer.encode(t) for t in todo}
+        todo.sort(key=lambda t: len(tokenized[t]))
         chunks = [todo[i:i + self.chunk_size] for i in range(0, len(todo), self.chunk_size)]
         iterator: Iterable[list[str]] = chunks
         if track is not None:
             iterator = track(chunks, f"{pkg.from_code}→{pkg.to_code}", len(chunks))
         for chunk in iterator:
-            translations = self.decode_batch(pkg, chunk)
+            translations = self.decode_batch(pkg, chunk, [tokenized[t] for t in chunk])
             for src, tgt in zip(chunk, translations):
                 done[src] = (tgt, False)
             stats.translated += len(chunk)
