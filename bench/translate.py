@@ -223,13 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small input (under a minute)")
     parser.add_argument("--sentences", type=int, default=None, help="sentences for (b) and (c) (default 2000; quick 128)")
     parser.add_argument("--argos-sentences", type=int, default=None,
-                        help="sentences for (a), a subset of the documents (default 240; quick 24)")
+                        help="sentences for (a), a subset of the documents (default 400; quick 24)")
     parser.add_argument("--steps", type=int, default=32, help="target tokens decoded per sentence (default 32)")
     parser.add_argument("--paths", default="abc", help="which paths to run (default abc)")
     parser.add_argument("--repeat", type=int, default=None, help="runs of (b) and (c), best kept (default 2; quick 1)")
     args = parser.parse_args(argv)
     n = args.sentences or (128 if args.quick else 2000)
-    n_argos = args.argos_sentences or (24 if args.quick else 240)
+    n_argos = args.argos_sentences or (24 if args.quick else 400)
     args.repeat = args.repeat or (1 if args.quick else 2)
     from pipeline.translate.engine import default_threads
 
@@ -272,9 +272,11 @@ def main(argv: list[str] | None = None) -> int:
                 best = results.get("ours", {}).get("seconds", float("inf"))
                 results["ours"] = {"sentences": done, "seconds": min(sec, best)}
         if "a" in args.paths:
-            n_a = sum(len(p) for d in argos_docs for p in d)
+            subset = [s for d in argos_docs for p in d for s in p]
+            print(f"(a) on {len(subset)} of the sentences, {sum(len(sp.encode(s)) for s in subset) / len(subset):.1f} "
+                  "source tokens on average", flush=True)
             sec = run_argos(pkg_dir, argos_docs, args.steps)
-            results["argos"] = {"sentences": n_a, "seconds": sec}
+            results["argos"] = {"sentences": len(subset), "seconds": sec}
     for name, res in results.items():
         res["sentences_per_s"] = res["sentences"] / res["seconds"]
         print(f"{name:>6}: {res['sentences']:5d} sentences in {res['seconds']:7.2f}s = {res['sentences_per_s']:6.2f} sentences/s")
