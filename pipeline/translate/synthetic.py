@@ -81,7 +81,7 @@ def train_sentencepiece(words: list[str], *, vocab_size: int = 0, extra_lines: l
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
         model_writer=model,
-        vocab_size=vocab_size or 8 * len(set(words)) + 200,
+        vocab_size=vocab_size or len(set(words)) + 200,
         model_type="unigram",
         character_coverage=1.0,
         hard_vocab_limit=False,
@@ -279,9 +279,11 @@ def build_argos_package(
     first target token; the model is built to expect it.
 
     ``random_weights=True``: a real-size Transformer (``layers``+``layers``,
-    ``d_model``, ``heads``, ``ffn``, a ``vocab_size`` vocabulary, int8 unless
-    ``quantization`` says otherwise) with random weights; ``training_text``
-    feeds the SentencePiece model.
+    ``d_model``, ``heads``, ``ffn``, a ``vocab_size`` vocabulary) with random
+    weights; ``training_text`` feeds the SentencePiece model.
+
+    Weights are stored as int8 unless ``quantization`` names another
+    CTranslate2 type (``float32``, ``int8_float16``, …).
     """
     import sentencepiece as spm
 
@@ -320,6 +322,8 @@ def build_argos_package(
                 raise LexiconError(f"{src!r} → {tgt!r} is not one piece on each side: {src_pieces} → {tgt_pieces}")
             mapping[index[src_pieces[0]]] = index[tgt_pieces[0]]
         spec = _gloss_spec(pieces, mapping, offset=1 if target_prefix else 0)
+        # Every weight row holds one magnitude (with its sign), so int8 stores it exactly, 4x smaller.
+        quantization = quantization or "int8"
 
     spec.validate()
     if quantization:
