@@ -224,6 +224,23 @@ def test_threads_default_to_the_machine(ru_en):
     assert TranslationEngine().threads == len(os.sched_getaffinity(0))
 
 
+def test_thread_layout():
+    from pipeline.translate.engine import cpu_threads
+
+    assert [cpu_threads(n) for n in (1, 2, 4, 8, 16)] == [(1, 1), (1, 2), (1, 4), (2, 4), (4, 4)]
+
+
+def test_packages_dir_follows_the_environment_after_argostranslate_read_it(tmp_path, monkeypatch):
+    """argostranslate.settings reads ARGOS_PACKAGES_DIR once at import; the pipeline reads it on every call."""
+    import argostranslate.settings  # noqa: F401  (imported first on purpose)
+
+    from pipeline.translate.packages import packages_dir as current
+
+    for name in ("a", "b"):
+        monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / name))
+        assert current() == tmp_path / name
+
+
 def test_cuda_without_gpu_is_a_usage_error(ru_en):
     import ctranslate2
 

@@ -243,7 +243,13 @@ def install_file(archive: str | Path, root: Path | None = None) -> InstalledPack
             moved = Path(tempfile.mkdtemp(prefix=".remove-", dir=root)) / existing.name
             os.replace(existing, moved)
             trash.append(moved.parent)
-        os.replace(staging / top, target)
+        try:
+            os.replace(staging / top, target)
+        except OSError as exc:  # put the previous package back
+            for folder in trash:
+                for moved in folder.iterdir():
+                    os.replace(moved, root / moved.name)
+            raise ModelPackageError(f"cannot install into {root}: {exc.strerror or exc}") from exc
         for folder in trash:
             shutil.rmtree(folder, ignore_errors=True)
         _clear_argos_cache()
