@@ -8,8 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline import detect, ingest, segment
-from pipeline import review
+from pipeline import detect, ingest, review, segment, translate
 from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
@@ -22,6 +21,8 @@ def default_stages() -> list[Stage]:
         Stage("ingest", ingest.run, provides=frozenset({"documents"})),
         Stage("segment", segment.run, requires=frozenset({"documents"}), provides=frozenset({"sentences"})),
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
+        Stage("translate", translate.run, requires=frozenset({"lang"}), provides=frozenset({"translation"}),
+              write=translate.write),
         review.STAGE,  # keep last: reads the aligned pairs and glossary matches of the stages before it
     ]
     # glossary-pre right after detect; glossary-post after translate (or after glossary-pre without one)
@@ -70,6 +71,7 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
             "total_seconds": round(sum(timings.values()), 3),
             "stages": timings,
         },
+        extra=batch.artifacts.get("manifest"),
     )
     written.append(write_manifest(out_dir, data))
     return RunReport(batch=batch, counts=ctx.counts, outputs=written, manifest=data)

@@ -30,6 +30,25 @@ class GlossaryConfig:
 
 
 @dataclass(frozen=True)
+class TranslateConfig:
+    strict: bool = False
+    """Stop the run (exit code 2) when a language pair has no installed model, instead of leaving it untranslated."""
+    use_cache: bool = True
+    cache_path: Path | None = None
+    """SQLite translation cache; ``None`` is ``translations.sqlite3`` in the user cache folder."""
+    device: str = "cpu"
+    """``cpu``, ``cuda`` or ``auto``."""
+    threads: int = 0
+    """CTranslate2 threads on CPU; 0 uses every core available to the process."""
+    packages_dir: Path | None = None
+    """Installed Argos packages; ``None`` is ``ARGOS_PACKAGES_DIR`` or argostranslate's default."""
+    beam_size: int | None = None
+    """``None`` keeps argostranslate's (``ARGOS_BEAM_SIZE``, 4)."""
+    max_decoding_length: int = 256
+    max_batch_size: int = 64
+
+
+@dataclass(frozen=True)
 class RunConfig:
     input_dir: Path
     out_dir: Path = Path("outputs")
@@ -38,6 +57,7 @@ class RunConfig:
     detect: DetectConfig = field(default_factory=DetectConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""

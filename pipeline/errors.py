@@ -49,3 +49,23 @@ class ReviewError(UsageError):
 
 class GlossaryError(UsageError):
     """A glossary file is broken (every problem named with its file:line) or cannot be converted."""
+
+
+class ModelNotInstalledError(UsageError):
+    """No installed translation package covers a language pair (exit code 2)."""
+
+
+class ModelPackageError(UsageError):
+    """A translation package file is corrupt, truncated or not an Argos package (exit code 2)."""
+
+
+class ModelDownloadError(PipelineError):
+    """Argos' package index or a package download could not be reached."""
+
+
+class TranslationError(PipelineError):
+    """The translation backend failed."""
+
+
+class TranslationCacheError(PipelineError):
+    """The translation cache could not be opened, read or written."""

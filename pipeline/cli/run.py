@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,18 +16,24 @@ def run(
     input_dir: Annotated[Path, typer.Argument(help="Folder of documents (.txt, .md, .html), read recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("outputs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    to: Annotated[str, typer.Option("--to", help="Language to translate into.")] = "en",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with code 2 when a translation model is missing.")] = False,
+    cache: Annotated[Optional[Path], typer.Option("--cache", help="Translation cache (SQLite file).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the translation cache.")] = False,
+    device: Annotated[str, typer.Option("--device", help="Translation device: cpu, cuda or auto.")] = "cpu",
     glossary: Annotated[
         Path | None,
         typer.Option("--glossary", help="Glossary file or folder (default: ./glossary when present)."),
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Run without any glossary.")] = False,
 ) -> None:
-    """Ingest, detect languages and split sentences for every document under INPUT_DIR."""
+    """Ingest, detect languages, split sentences and translate every document under INPUT_DIR."""
     from pipeline.api import run_batch
-    from pipeline.config import GlossaryConfig, RunConfig
+    from pipeline.config import GlossaryConfig, RunConfig, TranslateConfig
 
+    translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
-        input_dir=input_dir, out_dir=out, quiet=quiet,
+        input_dir=input_dir, out_dir=out, quiet=quiet, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
     )
     report = run_batch(config, progress=RichProgress(enabled=not quiet))

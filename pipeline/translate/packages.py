@@ -1,0 +1,339 @@
+"""Installed Argos translation packages: where they live, listing, installing and removing.
+
+Packages are the ``.argosmodel`` zips of Argos Translate: one top-level folder
+holding ``metadata.json``, a CTranslate2 model in ``model/`` and a
+SentencePiece (``sentencepiece.model``) or BPE (``bpe.model``) tokenizer. They
+are installed, as argostranslate installs them, into one folder per package
+under the packages folder:
+
+1. ``ARGOS_PACKAGES_DIR`` when set (read each time, not once at import);
+2. otherwise argostranslate's own setting (its ``settings.json``, then
+   ``~/.local/share/argos-translate/packages``).
+
+argostranslate's ``settings`` module reads ``ARGOS_PACKAGES_DIR`` once, when it
+is first imported; this module never relies on that value but passes the folder
+explicitly, so changing the variable later (as tests do) takes effect.
+
+Installing checks the archive (zip integrity, one top-level folder, the files a
+package needs, metadata, and that the tokenizer and CTranslate2 model load)
+in a hidden staging folder beside the installed packages, then renames it into
+place: a bad file never leaves a half-installed package behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+import zlib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pipeline.errors import ModelDownloadError, ModelNotInstalledError, ModelPackageError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
+INDEX_TIMEOUT_S = 20.0
+DOWNLOAD_TIMEOUT_S = 60.0
+_HIDDEN = "."
+
+
+def packages_dir() -> Path:
+    """The folder packages are installed in (``ARGOS_PACKAGES_DIR``, else argostranslate's setting)."""
+    env = os.environ.get("ARGOS_PACKAGES_DIR")
+    if env:
+        return Path(env).expanduser()
+    from argostranslate import settings
+
+    return Path(settings.get_setting("ARGOS_PACKAGES_DIR", default=settings.data_dir / "packages")).expanduser()
+
+
+def index_url() -> str:
+    """Argos' package index (``ARGOS_PACKAGE_INDEX`` to use a mirror), ending in ``index.json``."""
+    base = os.environ.get("ARGOS_PACKAGE_INDEX") or DEFAULT_INDEX_URL
+    return base if base.endswith(".json") else base.rstrip("/") + "/index.json"
+
+
+def install_hint(from_code: str, to_code: str) -> str:
+    return (
+        f"install one with `pipeline models install {from_code} {to_code}` (online, once) "
+        f"or `pipeline models install --file translate-{from_code}_{to_code}.argosmodel`"
+    )
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """One installed package, loaded through argostranslate's own :class:`argostranslate.package.Package`."""
+
+    path: Path
+    from_code: str
+    to_code: str
+    version: str
+    target_prefix: str = ""
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.from_code, self.to_code)
+
+    @property
+    def model_id(self) -> str:
+        return f"translate-{self.from_code}_{self.to_code}-{self.version}"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @cached_property
+    def argos(self) -> Any:
+        """argostranslate's ``Package`` (metadata, tokenizer, ``target_prefix``)."""
+        from argostranslate.package import Package
+
+        return Package(self.path)
+
+    @cached_property
+    def checksum(self) -> str:
+        """SHA-256 over the model and tokenizer files: the identity of the weights, whatever the version says."""
+        digest = hashlib.sha256()
+        files = sorted(p for p in self.model_dir.rglob("*") if p.is_file())
+        files += [p for p in (self.path / "sentencepiece.model", self.path / "bpe.model") if p.is_file()]
+        for file in files:
+            digest.update(file.relative_to(self.path).as_posix().encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        return digest.hexdigest()
+
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.from_code, "to": self.to_code, "version": self.version, "path": str(self.path)}
+
+
+def _read_metadata(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelPackageError(f"{folder.name}: unreadable metadata.json ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ModelPackageError(f"{folder.name}: metadata.json is not an object")
+    return data
+
+
+def _describe(folder: Path) -> InstalledPackage:
+    meta = _read_metadata(folder)
+    if meta.get("type", "translate") != "translate":
+        raise ModelPackageError(f"{folder.name}: a {meta.get('type')!r} package, not a translation package")
+    from_code, to_code = meta.get("from_code"), meta.get("to_code")
+    if not (isinstance(from_code, str) and from_code and isinstance(to_code, str) and to_code):
+        raise ModelPackageError(f"{folder.name}: metadata.json lacks from_code/to_code")
+    if not (folder / "model" / "model.bin").is_file() or not (folder / "model" / "config.json").is_file():
+        raise ModelPackageError(f"{folder.name}: no CTranslate2 model (model/model.bin, model/config.json)")
+    if not ((folder / "sentencepiece.model").is_file() or (folder / "bpe.model").is_file()):
+        raise ModelPackageError(f"{folder.name}: no tokenizer (sentencepiece.model or bpe.model)")
+    return InstalledPackage(
+        path=folder,
+        from_code=from_code,
+        to_code=to_code,
+        version=str(meta.get("package_version", "") or "0"),
+        target_prefix=str(meta.get("target_prefix", "") or ""),
+    )
+
+
+def list_packages(root: Path | None = None) -> list[InstalledPackage]:
+    """Installed translation packages, sorted by pair then version; broken folders are skipped with a warning."""
+    root = packages_dir() if root is None else Path(root)
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir() or folder.name.startswith(_HIDDEN) or not (folder / "metadata.json").exists():
+            continue
+        try:
+            found.append(_describe(folder))
+        except ModelPackageError as exc:
+            log.warning("ignoring installed package %s", exc)
+    return sorted(found, key=lambda p: (p.from_code, p.to_code, _version_key(p.version), p.path.name))
+
+
+def _version_key(version: str) -> tuple:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+def find_package(from_code: str, to_code: str, root: Path | None = None) -> InstalledPackage | None:
+    """The newest installed package for the pair, or ``None``."""
+    matches = [p for p in list_packages(root) if p.pair == (from_code, to_code)]
+    return matches[-1] if matches else None
+
+
+def _check_archive(zf: zipfile.ZipFile, name: str) -> str:
+    """The archive's single top-level folder; raises on corruption, traversal or a wrong layout."""
+    bad = zf.testzip()
+    if bad is not None:
+        raise ModelPackageError(f"{name}: corrupt archive (bad CRC for {bad})")
+    tops = set()
+    for info in zf.infolist():
+        parts = PurePosixPath(info.filename).parts
+        if not parts or info.filename.startswith("/") or ".." in parts or ":" in parts[0]:
+            raise ModelPackageError(f"{name}: unsafe path in archive: {info.filename!r}")
+        tops.add(parts[0])
+    if len(tops) != 1:
+        raise ModelPackageError(f"{name}: expected one top-level folder in the archive, found {len(tops)}")
+    top = tops.pop()
+    if top.startswith(_HIDDEN) or f"{top}/metadata.json" not in zf.namelist():
+        raise ModelPackageError(f"{name}: not an Argos package (no {top}/metadata.json)")
+    return top
+
+
+def _validate_loaded(pkg: InstalledPackage) -> None:
+    """Load the tokenizer and the CTranslate2 model once, as translation will."""
+    try:
+        pkg.argos.tokenizer.encode("test")
+    except Exception as exc:
+        raise ModelPackageError(f"{pkg.path.name}: tokenizer does not load ({exc})") from exc
+    try:
+        import ctranslate2
+
+        ctranslate2.Translator(str(pkg.model_dir), device="cpu", intra_threads=1)
+    except Exception as exc:
+        raise ModelPackageError(f"{pkg.path.name}: CTranslate2 model does not load ({exc})") from exc
+
+
+def install_file(archive: str | Path, root: Path | None = None) -> InstalledPackage:
+    """Install a ``.argosmodel`` file; an existing package for the same pair is replaced.
+
+    Nothing is installed unless the whole archive checks out and loads.
+    """
+    archive = Path(archive)
+    root = packages_dir() if root is None else Path(root)
+    if not archive.is_file():
+        raise ModelPackageError(f"no such package file: {archive}")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=root))
+    except OSError as exc:
+        raise ModelPackageError(f"cannot write to the packages folder {root}: {exc.strerror or exc}") from exc
+    try:
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                top = _check_archive(zf, archive.name)
+                zf.extractall(staging)
+        except zipfile.BadZipFile as exc:
+            raise ModelPackageError(f"{archive.name}: not a valid .argosmodel (corrupt or truncated zip: {exc})") from exc
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ModelPackageError(f"{archive.name}: cannot unpack ({exc})") from exc
+        staged = _describe(staging / top)
+        _validate_loaded(staged)
+        old = find_package(staged.from_code, staged.to_code, root)
+        target = root / top
+        trash = []
+        for existing in {p.path for p in ([old] if old else [])} | ({target} if target.exists() else set()):
+            moved = Path(tempfile.mkdtemp(prefix=".remove-", dir=root)) / existing.name
+            os.replace(existing, moved)
+            trash.append(moved.parent)
+        try:
+            os.replace(staging / top, target)
+        except OSError as exc:  # put the previous package back
+            for folder in trash:
+                for moved in folder.iterdir():
+                    os.replace(moved, root / moved.name)
+            raise ModelPackageError(f"cannot install into {root}: {exc.strerror or exc}") from exc
+        for folder in trash:
+            shutil.rmtree(folder, ignore_errors=True)
+        _clear_argos_cache()
+        return _describe(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_package(from_code: str, to_code: str, root: Path | None = None) -> list[InstalledPackage]:
+    """Remove every installed package for the pair; raises when there is none."""
+    root = packages_dir() if root is None else Path(root)
+    matches = [p for p in list_packages(root) if p.pair == (from_code, to_code)]
+    if not matches:
+        raise ModelNotInstalledError(f"no translation package {from_code}→{to_code} is installed in {root}")
+    for pkg in matches:
+        trash = Path(tempfile.mkdtemp(prefix=".remove-", dir=root))
+        os.replace(pkg.path, trash / pkg.path.name)
+        shutil.rmtree(trash, ignore_errors=True)
+    _clear_argos_cache()
+    return matches
+
+
+def _clear_argos_cache() -> None:
+    """argostranslate caches its installed languages; forget them if it was imported."""
+    import sys
+
+    translate = sys.modules.get("argostranslate.translate")
+    if translate is not None:
+        with contextlib.suppress(Exception):
+            translate.get_installed_languages.cache_clear()
+
+
+def _fetch(url: str, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "pipeline (argos package index)"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) or file URLs)
+        return response.read()
+
+
+def fetch_index(url: str | None = None, timeout: float = INDEX_TIMEOUT_S) -> list[dict[str, Any]]:
+    """Argos' package index, fetched once with a timeout (never argostranslate's retrying fallback)."""
+    url = url or index_url()
+    try:
+        data = json.loads(_fetch(url, timeout))
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ModelDownloadError(
+            f"cannot reach Argos' package index at {url} ({reason}); offline, download the .argosmodel file "
+            "elsewhere and run `pipeline models install --file PATH`"
+        ) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelDownloadError(f"Argos' package index at {url} is not valid JSON ({exc})") from exc
+    if not isinstance(data, list):
+        raise ModelDownloadError(f"Argos' package index at {url} is not a list of packages")
+    return [entry for entry in data if isinstance(entry, dict)]
+
+
+def install_from_index(
+    from_code: str,
+    to_code: str,
+    root: Path | None = None,
+    *,
+    url: str | None = None,
+    timeout: float = INDEX_TIMEOUT_S,
+    download_timeout: float = DOWNLOAD_TIMEOUT_S,
+) -> InstalledPackage:
+    """Download the pair's package named in Argos' index and install it through :func:`install_file`."""
+    entries = [
+        e for e in fetch_index(url, timeout)
+        if e.get("from_code") == from_code and e.get("to_code") == to_code and e.get("type", "translate") == "translate"
+    ]
+    if not entries:
+        raise ModelNotInstalledError(f"Argos' package index has no {from_code}→{to_code} translation package")
+    entry = max(entries, key=lambda e: _version_key(str(e.get("package_version", ""))))
+    links = [link for link in entry.get("links", []) if isinstance(link, str)]
+    if not links:
+        raise ModelDownloadError(f"the index entry for {from_code}→{to_code} has no download link")
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="pipeline-download-") as tmp:
+        target = Path(tmp) / f"translate-{from_code}_{to_code}.argosmodel"
+        for link in links:
+            try:
+                target.write_bytes(_fetch(link, download_timeout))
+            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+                errors.append(f"{link}: {getattr(exc, 'reason', None) or exc}")
+                continue
+            return install_file(target, root)
+    raise ModelDownloadError(f"download of the {from_code}→{to_code} package failed ({'; '.join(errors)})")

@@ -1,0 +1,202 @@
+"""The translate stage in `pipeline run`, its outputs, and `pipeline translate`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.api import default_stages, run_batch
+from pipeline.cli import app
+from pipeline.config import RunConfig, TranslateConfig
+from pipeline.io import read_csv
+from pipeline.stages import Stage
+from tests.argos_fixtures import packages_dir, ru_en  # noqa: F401  (fixtures)
+
+runner = CliRunner()
+
+
+def run_cli(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_run_translates_russian_and_keeps_english(ru_en, seeds_dir, tmp_path):
+    cache = tmp_path / "cache.sqlite3"
+    out = tmp_path / "out"
+    result = run_cli("run", str(seeds_dir), "--out", str(out), "--quiet", "--cache", str(cache))
+    assert result.exit_code == 0, result.output
+
+    rows = read_csv(out / "sentences.csv")
+    assert {"translation", "translation_status", "model_id"} <= set(rows.columns)
+    russian, other = rows[rows.lang == "ru"], rows[rows.lang != "ru"]
+    assert len(russian) > 0 and len(other) > 0
+    assert set(russian.translation_status) == {"translated"}
+    assert (russian.translation != "").all() and set(russian.model_id) == {"translate-ru_en-1.0"}
+    assert (other.translation == other.text).all() and set(other.translation_status) == {"passthrough"}
+    # The gloss model turns «цепочке»/«цепочки» into "chain" wherever they occur.
+    chained = russian[russian.text.str.contains("цепочк")]
+    assert chained.translation.str.contains("chain").any()
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    translation = manifest["translation"]
+    [model] = translation["models"]
+    assert model["id"] == "translate-ru_en-1.0" and model["checksum"].startswith("sha256:")
+    assert translation["sentences_from_cache"] == 0
+    counts = next(s["counts"] for s in manifest["stages"] if s["name"] == "translate")
+    assert counts["translated"] == len(russian) and counts["passthrough"] == len(other)
+    assert "translations/" + f"{russian.doc_id.iloc[0]}.en.txt" in manifest["outputs"]
+
+    # translations/<doc_id>.en.txt: the document's translation, paragraph by paragraph.
+    doc_id = russian.doc_id.iloc[0]
+    text = (out / "translations" / f"{doc_id}.en.txt").read_text(encoding="utf-8")
+    doc_rows = rows[rows.doc_id == doc_id]
+    assert text.count("\n\n") >= 1
+    for translation in doc_rows.translation:
+        assert translation in text
+    # Only documents with translated sentences get a file.
+    assert sorted(p.name for p in (out / "translations").iterdir()) == sorted(f"{d}.en.txt" for d in set(russian.doc_id))
+
+    # A second run translates nothing: everything from the cache, no model call.
+    out2 = tmp_path / "out2"
+    result = run_cli("run", str(seeds_dir), "--out", str(out2), "--quiet", "--cache", str(cache))
+    assert result.exit_code == 0, result.output
+    manifest2 = json.loads((out2 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest2["translation"]["sentences_from_cache"] == len(russian)
+    assert manifest2["translation"]["models"][0]["segments_translated"] == 0
+    rows2 = read_csv(out2 / "sentences.csv")
+    assert set(rows2[rows2.lang == "ru"].translation_status) == {"cached"}
+    assert list(rows2.translation) == list(rows.translation)
+
+
+def test_second_run_makes_no_model_call(ru_en, seeds_dir, tmp_path, monkeypatch):
+    from pipeline.translate import engine as engine_module
+
+    calls = []
+    real = engine_module.load_translator
+
+    class Spy:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def translate_batch(self, batch, **kwargs):
+            calls.append(len(batch))
+            return self.inner.translate_batch(batch, **kwargs)
+
+    monkeypatch.setattr(engine_module, "load_translator", lambda *a, **k: Spy(real(*a, **k)))
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "a", quiet=True,
+                       translate=TranslateConfig(cache_path=tmp_path / "c.sqlite3"))
+    first = run_batch(config)
+    assert len(calls) == 1  # every Russian sentence of every document in one batched call
+    assert calls[0] == first.counts["translate"]["translated"]
+    run_batch(replace(config, out_dir=tmp_path / "b"))
+    assert len(calls) == 1
+
+
+def test_no_cache_translates_again(ru_en, seeds_dir, tmp_path):
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "a", quiet=True, translate=TranslateConfig(use_cache=False))
+    assert run_batch(config).counts["translate"]["cached"] == 0
+    report = run_batch(replace(config, out_dir=tmp_path / "b"))
+    assert report.counts["translate"]["cached"] == 0 and report.counts["translate"]["translated"] > 0
+    assert not (tmp_path / "xdg-cache").exists()
+
+
+def test_the_stage_translates_the_pre_edited_source(ru_en, seeds_dir, tmp_path):
+    """A glossary stage before translation sets ``mt_source``; the original ``text`` stays untouched."""
+
+    def pre_edit(batch, ctx):
+        docs = []
+        for doc in batch.documents:
+            sentences = tuple(
+                replace(s, mt_source="Привет мир!") if s.lang == "ru" else s for s in doc.sentences
+            )
+            docs.append(replace(doc, sentences=sentences))
+        return batch.with_documents(docs)
+
+    stages = default_stages()
+    at = [s.name for s in stages].index("translate")
+    stages.insert(at, Stage("pre-edit", pre_edit, requires=frozenset({"lang"})))
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
+    report = run_batch(config, stages=stages)
+    russian = [s for d in report.batch.documents for s in d.sentences if s.lang == "ru"]
+    assert russian and {s.translation for s in russian} == {"Hello world!"}
+    assert all(s.text != "Привет мир!" for s in russian)
+
+
+def test_missing_model_run_continues_with_one_warning(packages_dir, seeds_dir, tmp_path, caplog):
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
+    with caplog.at_level(logging.WARNING):
+        report = run_batch(config)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "translation model" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "pipeline models install ru en" in warnings[0].getMessage()
+    russian = [s for d in report.batch.documents for s in d.sentences if s.lang == "ru"]
+    assert russian and {s.translation_status for s in russian} == {"untranslated"}
+    assert all("pipeline models install ru en" in s.translation_note for s in russian)
+    assert (tmp_path / "out" / "sentences.csv").exists()
+    assert report.manifest["translation"]["missing_models"] == ["ru→en"]
+    assert not (tmp_path / "out" / "translations").exists()
+
+
+def test_missing_model_strict_exits_2(packages_dir, seeds_dir, tmp_path):
+    result = run_cli("run", str(seeds_dir), "--out", str(tmp_path / "out"), "--quiet", "--strict", "--no-cache")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: no translation model for ru→en") and "pipeline models install ru en" in lines[-1]
+    assert "Traceback" not in result.output
+
+
+def test_run_to_another_language_without_models(ru_en, seeds_dir, tmp_path):
+    result = run_cli("run", str(seeds_dir), "--out", str(tmp_path / "out"), "--quiet", "--to", "de", "--no-cache")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(tmp_path / "out" / "sentences.csv")
+    assert set(rows.translation_status) == {"untranslated"}
+
+
+def test_translate_command_from_stdin(ru_en, tmp_path):
+    result = run_cli("translate", "-", "--from", "ru", "--to", "en", "--cache", str(tmp_path / "c.sqlite3"))
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["translate", "-", "--from", "ru", "--no-cache"], input="Привет мир!\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Hello world!\n"
+
+
+def test_translate_command_keeps_lines_and_splits_sentences(ru_en, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("Привет мир! Большой мир.\n\nhttps://example.com\n", encoding="utf-8")
+    result = run_cli("translate", str(source), "--from", "ru", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Hello world! Big world.\n\nhttps://example.com\n"
+
+
+@pytest.mark.parametrize("args", [["--from", "ru", "--to", "de"], ["--from", "fr"]])
+def test_translate_command_without_model_exits_2(ru_en, args):
+    result = runner.invoke(app, ["translate", "-", *args, "--no-cache"], input="Привет мир!\n")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no translation model for")
+    assert "pipeline models install" in lines[0]
+
+
+def test_translate_command_missing_file(ru_en, tmp_path):
+    result = run_cli("translate", str(tmp_path / "nope.txt"), "--from", "ru", "--no-cache")
+    assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+def test_end_to_end_in_a_subprocess(ru_en, tmp_path):
+    """`echo 'Привет мир!' | pipeline translate - --from ru --to en` as a user runs it."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "translate", "-", "--from", "ru", "--to", "en"],
+        input="Привет мир!\n", capture_output=True, text=True, env=env, cwd=root, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "Hello world!\n"
