@@ -141,6 +141,13 @@ def test_missing_model_run_continues_with_one_warning(packages_dir, seeds_dir, t
     assert not (tmp_path / "out" / "translations").exists()
 
 
+def test_nothing_to_translate_creates_no_cache(packages_dir, seeds_dir, tmp_path):
+    cache = tmp_path / "cache.sqlite3"
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(cache_path=cache))
+    run_batch(config)
+    assert not cache.exists()
+
+
 def test_missing_model_strict_exits_2(packages_dir, seeds_dir, tmp_path):
     result = run_cli("run", str(seeds_dir), "--out", str(tmp_path / "out"), "--quiet", "--strict", "--no-cache")
     assert result.exit_code == 2

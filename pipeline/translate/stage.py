@@ -29,9 +29,9 @@ def open_cache(config: Any) -> Any:
     """The cache a :class:`pipeline.config.TranslateConfig` asks for, or ``None`` with ``use_cache=False``."""
     if not config.use_cache:
         return None
-    from pipeline.translate.cache import TranslationCache, default_cache_path
+    from pipeline.translate.cache import LazyCache, default_cache_path
 
-    return TranslationCache(config.cache_path or default_cache_path())
+    return LazyCache(config.cache_path or default_cache_path())
 
 
 def engine_from_config(config: Any) -> TranslationEngine:
