@@ -264,3 +264,48 @@ def test_importing_pipeline_loads_no_backend():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "[]"
+
+
+KILLED_RUN = r"""
+import os, sys
+from pipeline.translate import engine as engine_module
+from pipeline.translate.cache import TranslationCache
+from pipeline.translate.engine import TranslationEngine
+
+real = engine_module.load_translator
+calls = []
+
+class DiesOnSecondBatch:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def translate_batch(self, batch, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            os._exit(137)  # like SIGKILL: no cleanup, no finally, no atexit
+        return self.inner.translate_batch(batch, **kwargs)
+
+engine_module.load_translator = lambda *a, **k: DiesOnSecondBatch(real(*a, **k))
+engine = TranslationEngine(threads=1, cache=TranslationCache(sys.argv[1]), chunk_size=3)
+engine.translate([("ru", line) for line in sys.argv[2:]], "en")
+"""
+
+
+def test_a_killed_process_resumes_from_the_cache(ru_en, tmp_path, counting):
+    import os
+    import subprocess
+    import sys
+
+    cache_path = tmp_path / "cache.sqlite3"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-c", KILLED_RUN, str(cache_path), *SENTENCES], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 137, proc.stderr
+    assert len(TranslationCache(cache_path)) == 3  # the first chunk was committed before the kill
+
+    engine = TranslationEngine(threads=1, cache=TranslationCache(cache_path))
+    outcomes = engine.translate([("ru", s) for s in SENTENCES], "en")
+    assert [o.translation for o in outcomes] == EXPECTED
+    assert counting.sentences == len(SENTENCES) - 3
+    assert [o.status for o in outcomes].count("cached") == 3

@@ -126,6 +126,27 @@ def test_the_stage_translates_the_pre_edited_source(ru_en, seeds_dir, tmp_path):
     assert all(s.text != "Привет мир!" for s in russian)
 
 
+def test_sentence_language_without_model_falls_back_to_the_document_language(ru_en, seeds_dir, tmp_path):
+    def mislabel(batch, ctx):
+        docs = []
+        for doc in batch.documents:
+            sentences = tuple(
+                replace(s, lang="uk", mt_source="Привет мир!") if doc.lang == "ru" and s.sent_idx == 1 else s
+                for s in doc.sentences
+            )
+            docs.append(replace(doc, sentences=sentences))
+        return batch.with_documents(docs)
+
+    stages = default_stages()
+    stages.insert([s.name for s in stages].index("translate"), Stage("mislabel", mislabel, requires=frozenset({"lang"})))
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
+    report = run_batch(config, stages=stages)
+    [sentence] = [s for d in report.batch.documents for s in d.sentences if s.lang == "uk"]
+    assert (sentence.translation, sentence.translation_status) == ("Hello world!", "translated")
+    assert "translated as ru" in sentence.translation_note
+    assert report.manifest["translation"]["missing_models"] == []
+
+
 def test_missing_model_run_continues_with_one_warning(packages_dir, seeds_dir, tmp_path, caplog):
     config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
     with caplog.at_level(logging.WARNING):
@@ -139,6 +160,13 @@ def test_missing_model_run_continues_with_one_warning(packages_dir, seeds_dir, t
     assert (tmp_path / "out" / "sentences.csv").exists()
     assert report.manifest["translation"]["missing_models"] == ["ru→en"]
     assert not (tmp_path / "out" / "translations").exists()
+
+
+def test_nothing_to_translate_creates_no_cache(packages_dir, seeds_dir, tmp_path):
+    cache = tmp_path / "cache.sqlite3"
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(cache_path=cache))
+    run_batch(config)
+    assert not cache.exists()
 
 
 def test_missing_model_strict_exits_2(packages_dir, seeds_dir, tmp_path):

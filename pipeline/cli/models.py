@@ -41,8 +41,8 @@ def list_models(
 @sub.command()
 @handle_errors
 def install(
-    from_code: Annotated[Optional[str], typer.Argument(metavar="[FROM]", help="Source language code, e.g. ru.")] = None,
-    to_code: Annotated[Optional[str], typer.Argument(metavar="[TO]", help="Target language code, e.g. en.")] = None,
+    from_code: Annotated[Optional[str], typer.Argument(metavar="FROM", help="Source language code, e.g. ru.")] = None,
+    to_code: Annotated[Optional[str], typer.Argument(metavar="TO", help="Target language code, e.g. en.")] = None,
     file: Annotated[
         Optional[Path], typer.Option("--file", "-f", help="Install this .argosmodel file (offline).")
     ] = None,

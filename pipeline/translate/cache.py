@@ -87,3 +87,29 @@ class TranslationCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+class LazyCache:
+    """A :class:`TranslationCache` opened on first use, so a run with nothing to translate creates no file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._cache: TranslationCache | None = None
+
+    def _open(self) -> TranslationCache:
+        if self._cache is None:
+            self._cache = TranslationCache(self.path)
+        return self._cache
+
+    def get_many(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str]:
+        return self._open().get_many(package, settings, sources)
+
+    def put_many(self, package: str, settings: str, pairs: Iterable[tuple[str, str]]) -> None:
+        self._open().put_many(package, settings, pairs)
+
+    def __len__(self) -> int:
+        return len(self._open())
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()

@@ -29,9 +29,9 @@ def open_cache(config: Any) -> Any:
     """The cache a :class:`pipeline.config.TranslateConfig` asks for, or ``None`` with ``use_cache=False``."""
     if not config.use_cache:
         return None
-    from pipeline.translate.cache import TranslationCache, default_cache_path
+    from pipeline.translate.cache import LazyCache, default_cache_path
 
-    return TranslationCache(config.cache_path or default_cache_path())
+    return LazyCache(config.cache_path or default_cache_path())
 
 
 def engine_from_config(config: Any) -> TranslationEngine:
@@ -62,13 +62,15 @@ def run(batch: Any, ctx: Any) -> Any:
 
     items: list[tuple[str, str]] = []
     where: list[tuple[int, int]] = []
+    notes: list[str] = []
     for d, doc in enumerate(batch.documents):
         if not doc.ok:
             continue
         for s, sentence in enumerate(doc.sentences):
-            lang = sentence.lang if sentence.lang not in (UNDETERMINED, "") else doc.lang
+            lang, note = source_language(sentence.lang, doc.lang, target, engine)
             items.append((lang, sentence.source_for_mt))
             where.append((d, s))
+            notes.append(note)
 
     missing = engine.missing_pairs(items, target)
     if missing:
@@ -82,12 +84,12 @@ def run(batch: Any, ctx: Any) -> Any:
 
     docs = list(batch.documents)
     sentences = {d: list(doc.sentences) for d, doc in enumerate(docs)}
-    for (d, s), outcome in zip(where, outcomes):
+    for (d, s), outcome, note in zip(where, outcomes, notes):
         sentences[d][s] = replace(
             sentences[d][s],
             translation=outcome.translation,
             translation_status=outcome.status,
-            translation_note=outcome.note,
+            translation_note=outcome.note or (note if outcome.status in (TRANSLATED, CACHED) else ""),
             model_id=outcome.model_id,
         )
         ctx.count(STAGE, outcome.status)
@@ -109,6 +111,23 @@ def run(batch: Any, ctx: Any) -> Any:
     manifest_extra = dict(batch.artifacts.get("manifest", {}))
     manifest_extra["translation"] = summary
     return batch.with_documents(docs).with_artifact("manifest", manifest_extra)
+
+
+def source_language(sentence_lang: str, doc_lang: str, target: str, engine: TranslationEngine) -> tuple[str, str]:
+    """The language to translate a sentence from, and a note when it is not the sentence's own.
+
+    An undetermined sentence takes its document's language. A sentence whose
+    detected language has no model (a short Russian sentence taken for
+    Ukrainian or Bulgarian, say) is translated from its document's language
+    when that has a model, with a note saying so.
+    """
+    if sentence_lang in (UNDETERMINED, ""):
+        return doc_lang, ""
+    if sentence_lang == target or engine.route(sentence_lang, target) is not None:
+        return sentence_lang, ""
+    if doc_lang not in (UNDETERMINED, "", target, sentence_lang) and engine.route(doc_lang, target) is not None:
+        return doc_lang, f"no model for {sentence_lang}→{target}; translated as {doc_lang}, the document's language"
+    return sentence_lang, ""
 
 
 def document_translation(doc: Document) -> str | None:

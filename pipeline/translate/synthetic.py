@@ -261,7 +261,7 @@ def build_argos_package(
     version: str = "1.0",
     target_prefix: str = "",
     random_weights: bool = False,
-    vocab_size: int = 32000,
+    vocab_size: int | None = None,
     layers: int = 6,
     d_model: int = 512,
     heads: int = 8,
@@ -274,12 +274,19 @@ def build_argos_package(
 
     Gloss model (default): every word of ``lexicon`` (and its capitalised form)
     becomes its gloss; every other SentencePiece piece is copied unchanged.
-    Keys and values must each be a single word. ``target_prefix`` (e.g.
+    Keys and values must each be a single word. The SentencePiece vocabulary
+    holds the words, single characters and a few merges (about
+    ``len(words) + 200`` pieces; the model grows with its square): words
+    outside the lexicon are copied piece by piece, so a long sentence of
+    unknown words may reach CTranslate2's 256-token decoding limit. Passing
+    ``training_text`` and a larger ``vocab_size`` gives longer pieces.
+    ``target_prefix`` (e.g.
     ``__de__``) is written to the metadata and forced by argostranslate as the
     first target token; the model is built to expect it.
 
     ``random_weights=True``: a real-size Transformer (``layers``+``layers``,
-    ``d_model``, ``heads``, ``ffn``, a ``vocab_size`` vocabulary) with random
+    ``d_model``, ``heads``, ``ffn``, a ``vocab_size`` vocabulary, 32000 by
+    default, padded with ``<extra_N>`` pieces beyond what SentencePiece learns) with random
     weights; ``training_text`` feeds the SentencePiece model.
 
     Weights are stored as int8 unless ``quantization`` names another
@@ -294,6 +301,7 @@ def build_argos_package(
     user_symbols = [target_prefix] if target_prefix else []
 
     if random_weights:
+        vocab_size = vocab_size or 32000
         lines = list(training_text) or [" ".join(_ALPHABETS)]
         sp_bytes = _train_large(lines, vocab_size, seed, user_symbols)
     else:
@@ -303,7 +311,8 @@ def build_argos_package(
         bad = [w for w in words if not w or any(ch.isspace() for ch in w)]
         if bad:
             raise LexiconError(f"lexicon entries must be single words: {bad}")
-        sp_bytes = train_sentencepiece(words, extra_lines=list(training_text), seed=seed, user_symbols=user_symbols)
+        sp_bytes = train_sentencepiece(words, vocab_size=vocab_size or 0, extra_lines=list(training_text), seed=seed,
+                                       user_symbols=user_symbols)
     sp = spm.SentencePieceProcessor(model_proto=sp_bytes)
     pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
     if tuple(pieces[:3]) != SPECIALS:
