@@ -13,7 +13,7 @@ from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
 from pipeline.outputs import manifest, write_manifest, write_tables
-from pipeline.stages import Batch, Progress, RunContext, Stage, check_order
+from pipeline.stages import MANIFEST, Batch, Progress, RunContext, Stage, check_order
 
 
 def default_stages() -> list[Stage]:
@@ -71,7 +71,7 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
             "total_seconds": round(sum(timings.values()), 3),
             "stages": timings,
         },
-        extra=batch.artifacts.get("manifest"),
+        extra=batch.artifacts.get(MANIFEST),
     )
     written.append(write_manifest(out_dir, data))
     return RunReport(batch=batch, counts=ctx.counts, outputs=written, manifest=data)

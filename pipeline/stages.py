@@ -22,6 +22,10 @@ from pipeline.models import Document, DocStatus
 log = logging.getLogger(__name__)
 
 
+MANIFEST = "manifest"
+"""Artifact holding the stages' own manifest sections."""
+
+
 @dataclass(frozen=True)
 class Batch:
     """Everything a run knows at one point: the documents and named side products."""
@@ -34,6 +38,10 @@ class Batch:
 
     def with_artifact(self, name: str, value: Any) -> Batch:
         return replace(self, artifacts=MappingProxyType({**self.artifacts, name: value}))
+
+    def with_manifest(self, section: str, value: Any) -> Batch:
+        """Add ``section`` to what the run's ``manifest.json`` records (models, glossary checksum, …)."""
+        return self.with_artifact(MANIFEST, {**self.artifacts.get(MANIFEST, {}), section: value})
 
 
 class Progress:

@@ -172,6 +172,10 @@ def test_run_writes_report_and_mt_source(seeds_dir, tmp_path):
     assert "цепочке" in first.text and "блокчейне" in first.mt_source
     assert sentences[sentences.doc_id != "000_5286f2786187ce81"].mt_source.eq("").all()
     assert "glossary_report.csv" in report.manifest["outputs"]
+    from pipeline.glossary import load_glossary
+
+    recorded = report.manifest["glossary"]
+    assert recorded["sha256"] == load_glossary(GLOSSARY).sha256 and recorded["entries"] == len(load_glossary(GLOSSARY))
 
 
 def test_run_refuses_a_broken_glossary_before_writing_anything(seeds_dir, tmp_path):

@@ -238,7 +238,10 @@ def run_pre(batch, ctx):
         for m in found:
             ctx.count(PRE, m.action)
     ctx.count(PRE, "sentences_pre_edited", sum(1 for d in batch.documents for s in d.sentences if s.mt_source is not None))
-    batch = batch.with_artifact(MATCHES, matches)
+    batch = batch.with_artifact(MATCHES, matches).with_manifest(
+        "glossary",
+        {"path": loaded.path.as_posix(), "entries": len(loaded.runner.glossary), "sha256": loaded.runner.glossary.sha256},
+    )
     return batch.with_artifact(REPORT, report_rows(batch.documents, matches))
 
 

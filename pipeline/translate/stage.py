@@ -108,9 +108,7 @@ def run(batch: Any, ctx: Any) -> Any:
         "decoding": engine.decoding.options(),
         "missing_models": [f"{a}→{b}" for a, b in sorted(missing)],
     }
-    manifest_extra = dict(batch.artifacts.get("manifest", {}))
-    manifest_extra["translation"] = summary
-    return batch.with_documents(docs).with_artifact("manifest", manifest_extra)
+    return batch.with_documents(docs).with_manifest("translation", summary)
 
 
 def source_language(sentence_lang: str, doc_lang: str, target: str, engine: TranslationEngine) -> tuple[str, str]:
