@@ -41,3 +41,11 @@ class SegmentationError(PipelineError):
 
 class ExportError(PipelineError):
     """An output file could not be written."""
+
+
+class AlignmentError(UsageError):
+    """Alignment input or settings are unusable (bad pairs file, empty side, bad option)."""
+
+
+class EncoderError(UsageError):
+    """A sentence encoder could not be loaded (not installed, or not available offline)."""
