@@ -52,14 +52,22 @@ def span_texts(sentences: Sequence[str], size: int) -> list[str]:
     return [" ".join(sentences[i:i + size]) for i in range(len(sentences) - size + 1)]
 
 
-def encode_spans(encoder: Encoder, sentences: Sequence[str], max_size: int) -> list[np.ndarray]:
+EXACT_SPANS_UP_TO = 500
+"""Sides with at most this many sentences get every concatenation embedded (composition above)."""
+
+
+def encode_spans(encoder: Encoder, sentences: Sequence[str], max_size: int, *, exact: bool | None = None) -> list[np.ndarray]:
     """``out[k-1][i]`` embeds ``sentences[i:i+k]`` joined by spaces, for ``k = 1..max_size``.
 
-    Encoders with their own ``encode_spans`` compose spans from per-sentence
-    state; the others embed every concatenation (as Vecalign's overlaps do).
+    By default every concatenation is embedded (Vecalign's overlaps). Encoders
+    that can compose spans from per-sentence state (USE) do so for long sides
+    (more than :data:`EXACT_SPANS_UP_TO` sentences, or ``exact=False``): one
+    encoder pass per sentence instead of ``max_size``.
     """
+    if exact is None:
+        exact = len(sentences) <= EXACT_SPANS_UP_TO
     own = getattr(encoder, "encode_spans", None)
-    if own is not None:
+    if own is not None and not exact:
         return own(sentences, max_size)
     out = []
     for k in range(1, max_size + 1):

@@ -47,6 +47,8 @@ class AlignParams:
     """Subtract each span's similarity to the sentences next to the other span."""
     length_penalty: bool = True
     """Scale bead scores by ``log2(1 + short/long)`` of the spans' character lengths."""
+    length_weight: float = 1.0
+    """Exponent of the length factor: above 1 trusts length ratios more (weaker encoders)."""
     band: int = 8
     """Half-width, in sentences, of the search band around the coarser path."""
     full_cells: int = 40_000
@@ -159,7 +161,8 @@ def _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band: Band, types, para
             if params.length_penalty:
                 ls = (src_cum[rows] - src_cum[rows - a])[:, None] * ratio
                 lt = tgt_cum[np.clip(j, 0, m)] - tgt_cum[start]
-                score = score * np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
+                factor = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
+                score = score * factor ** params.length_weight
             S[rows] = np.where(ok, score, NEG)
         out[(a, b)] = S
     return out
@@ -255,7 +258,8 @@ def anchor_path(src: np.ndarray, tgt: np.ndarray, src_len: np.ndarray, tgt_len: 
         coarse = anchor_path(cs, ct, cls_, clt, params)
         fine = [(min(2 * i, n), min(2 * j, m)) for i, j in coarse]
         band = Band.around(fine, n, m, params.band)
-    anchor = AlignParams(max_size=3, skip=params.skip, margin=params.margin, length_penalty=params.length_penalty)
+    anchor = AlignParams(max_size=3, skip=params.skip, margin=params.margin, length_penalty=params.length_penalty,
+                         length_weight=params.length_weight)
     scores = _bead_scores(_pair_spans(src), _pair_spans(tgt), src_len, tgt_len, band, ANCHOR_TYPES, anchor)
     return _nodes(_dp(n, m, band, ANCHOR_TYPES, scores, params.skip))
 
