@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect, ingest, segment
+from pipeline.align.stage import ALIGN_STAGE
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
 from pipeline.outputs import manifest, write_manifest, write_tables
@@ -20,6 +21,7 @@ def default_stages() -> list[Stage]:
         Stage("ingest", ingest.run, provides=frozenset({"documents"})),
         Stage("segment", segment.run, requires=frozenset({"documents"}), provides=frozenset({"sentences"})),
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
+        ALIGN_STAGE,  # keep last: it pairs whatever the stages before it produced
     ]
 
 
