@@ -22,21 +22,21 @@ class BagEncoder:
 
     name = "bag"
 
-    def __init__(self, dim: int = 256, seed: int = 0) -> None:
+    def __init__(self, dim: int = 256, seed: int = 0, ignore_numbers: bool = False) -> None:
         self.dim = dim
         self.seed = seed
-        self.calls = 0
+        self.ignore_numbers = ignore_numbers
 
     def _word(self, word: str) -> np.ndarray:
         rng = np.random.default_rng([self.seed, zlib.crc32(word.encode())])
         return rng.standard_normal(self.dim)
 
     def encode(self, sentences):
-        self.calls += 1
         out = np.zeros((len(sentences), self.dim), np.float32)
         for i, s in enumerate(sentences):
             for w in s.split():
-                out[i] += self._word(w.lower())
+                if not (self.ignore_numbers and w.isdigit()):
+                    out[i] += self._word(w.lower())
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
@@ -180,3 +180,22 @@ def test_english_russian_document_with_merge_deletion_and_insertion(use_encoder)
     beads = align_parallel(EN, RU, use_encoder)
     pred = [(b.src, b.tgt) for b in beads]
     assert score(GOLD, pred).strict_f1 == 1.0, pred
+
+
+def test_anchor_tokens_can_carry_an_alignment():
+    from pipeline.align.parallel import anchor_tokens
+
+    assert anchor_tokens("Im Jahr 1998 bestieg Piola den Mont Blanc.") == ["jahr", "1998", "piola", "mont", "blanc"]
+    # embeddings that know nothing (every word differs across sides), numbers that match
+    src = [f"alpha{i} beta{i} gamma{i} {1000 + i}" for i in range(12)]
+    tgt = [f"delta{i} eps{i} {1000 + i} zeta{i}" for i in range(12)]
+    del tgt[5]
+    enc = BagEncoder(ignore_numbers=True)
+    blind = align_parallel(src, tgt, enc, AlignParams())
+    seeing = align_parallel(src, tgt, enc, AlignParams(anchor_weight=1.0))
+    gold = [((i,), (i if i < 5 else i - 1,)) for i in range(12) if i != 5] + [((5,), ())]
+    with_anchors = score(gold, [(b.src, b.tgt) for b in seeing])
+    without = score(gold, [(b.src, b.tgt) for b in blind])
+    assert with_anchors.lax_f1 == 1.0
+    assert with_anchors.strict_f1 > without.strict_f1 + 0.3
+    assert all(b.score < 0.5 for b in seeing)  # the reported score stays the embedding similarity

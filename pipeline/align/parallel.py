@@ -18,6 +18,8 @@ Two passes, near-linear in time and memory:
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +51,13 @@ class AlignParams:
     """Scale bead scores by ``log2(1 + short/long)`` of the spans' character lengths."""
     length_weight: float = 1.0
     """Exponent of the length factor: above 1 trusts length ratios more (weaker encoders)."""
+    anchor_weight: float = 0.0
+    """Weight of shared anchor tokens (numbers, capitalised names) next to the embedding similarity.
+
+    Off by default: on the Bleualign dev document 0.4-0.6 helped (strict F1
+    0.856 -> 0.873), on the test set it did not (0.911 -> 0.903), and
+    capitalised names do not carry across scripts (Russian-English).
+    """
     band: int = 8
     """Half-width, in sentences, of the search band around the coarser path."""
     full_cells: int = 40_000
@@ -270,6 +279,9 @@ def align_spans(
     src_len: Sequence[float],
     tgt_len: Sequence[float],
     params: AlignParams = AlignParams(),
+    *,
+    src_anchors: Sequence[np.ndarray] | None = None,
+    tgt_anchors: Sequence[np.ndarray] | None = None,
 ) -> list[Bead]:
     """Align from span embeddings: ``src_spans[k-1][i]`` embeds source sentences ``i .. i+k-1``.
 
@@ -288,15 +300,26 @@ def align_spans(
     src_spans = [np.asarray(s, np.float32) for s in src_spans] + [np.zeros((0, src_spans[0].shape[1]), np.float32)] * need
     tgt_spans = [np.asarray(t, np.float32) for t in tgt_spans] + [np.zeros((0, tgt_spans[0].shape[1]), np.float32)] * need
     types = [(a, b) for a, b in types if a <= n and b <= m]
-    nodes = anchor_path(src_spans[0], tgt_spans[0], src_len, tgt_len, params)
+    search_src, search_tgt = src_spans, tgt_spans
+    if src_anchors is not None and tgt_anchors is not None and params.anchor_weight > 0:
+        # similarity = cos(embeddings) + w * cos(anchor bags): one dot product over joined vectors
+        w = np.float32(np.sqrt(params.anchor_weight))
+        search_src = [np.concatenate([e, w * a], axis=1) for e, a in zip(src_spans, _pad(src_anchors, need))]
+        search_tgt = [np.concatenate([e, w * a], axis=1) for e, a in zip(tgt_spans, _pad(tgt_anchors, need))]
+    nodes = anchor_path(search_src[0], search_tgt[0], src_len, tgt_len, params)
     band = Band.around(nodes, n, m, params.band)
-    scores = _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band, types, params)
+    scores = _bead_scores(search_src, search_tgt, src_len, tgt_len, band, types, params)
     beads = []
     for i0, i1, j0, j1 in _dp(n, m, band, types, scores, params.skip):
         a, b = i1 - i0, j1 - j0
         sim = float(np.dot(src_spans[a - 1][i0], tgt_spans[b - 1][j0])) if a and b else 0.0
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(sim, 6)))
     return beads
+
+
+def _pad(spans: Sequence[np.ndarray], need: int) -> list[np.ndarray]:
+    dim = spans[0].shape[1]
+    return [np.asarray(x, np.float32) for x in spans] + [np.zeros((0, dim), np.float32)] * need
 
 
 def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: AlignParams = AlignParams()) -> list[Bead]:
@@ -306,4 +329,40 @@ def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: Alig
     need = max(1, params.max_size - 1)
     src_spans = encode_spans(encoder, list(src), min(need, max(len(src), 1))) if src else []
     tgt_spans = encode_spans(encoder, list(tgt), min(need, max(len(tgt), 1))) if tgt else []
+    if params.anchor_weight > 0 and src and tgt:
+        return align_spans(
+            src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params,
+            src_anchors=anchor_spans(src, len(src_spans)), tgt_anchors=anchor_spans(tgt, len(tgt_spans)),
+        )
     return align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+ANCHOR_DIM = 512
+
+
+def anchor_tokens(sentence: str) -> list[str]:
+    """Tokens a translation keeps as they are: numbers and capitalised words (not the first word)."""
+    tokens = _TOKEN.findall(sentence)
+    out = []
+    for n, tok in enumerate(tokens):
+        if any(ch.isdigit() for ch in tok):
+            out.append(tok)
+        elif n > 0 and len(tok) >= 3 and tok[0].isupper():
+            out.append(tok.lower())
+    return out
+
+
+def anchor_spans(sentences: Sequence[str], max_size: int) -> list[np.ndarray]:
+    """Hashed bags of anchor tokens per span (``out[k-1][i]`` for sentences ``i .. i+k-1``), L2-normalised."""
+    bags = np.zeros((len(sentences), ANCHOR_DIM), np.float32)
+    for i, sentence in enumerate(sentences):
+        for tok in anchor_tokens(sentence):
+            bags[i, zlib.crc32(tok.encode("utf-8")) % ANCHOR_DIM] += 1.0
+    csum = np.concatenate([np.zeros((1, ANCHOR_DIM), np.float32), np.cumsum(bags, axis=0)])
+    out = []
+    for k in range(1, max_size + 1):
+        n = len(sentences) - k + 1
+        window = csum[k:k + n] - csum[:max(n, 0)] if n > 0 else np.zeros((0, ANCHOR_DIM), np.float32)
+        out.append(window / np.maximum(np.linalg.norm(window, axis=1, keepdims=True), 1e-9))
+    return out
