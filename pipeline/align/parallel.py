@@ -58,6 +58,9 @@ class AlignParams:
     0.856 -> 0.873), on the test set it did not (0.911 -> 0.903), and
     capitalised names do not carry across scripts (Russian-English).
     """
+    exact_spans: bool | None = None
+    """Embed every concatenated span as text (True), compose spans from sentence state where the
+    encoder can (False), or decide by size (None: exact up to 500 sentences a side)."""
     band: int = 8
     """Half-width, in sentences, of the search band around the coarser path."""
     full_cells: int = 40_000
@@ -327,8 +330,9 @@ def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: Alig
     from pipeline.align.encoders import encode_spans
 
     need = max(1, params.max_size - 1)
-    src_spans = encode_spans(encoder, list(src), min(need, max(len(src), 1))) if src else []
-    tgt_spans = encode_spans(encoder, list(tgt), min(need, max(len(tgt), 1))) if tgt else []
+    exact = params.exact_spans
+    src_spans = encode_spans(encoder, list(src), min(need, max(len(src), 1)), exact=exact) if src else []
+    tgt_spans = encode_spans(encoder, list(tgt), min(need, max(len(tgt), 1)), exact=exact) if tgt else []
     if params.anchor_weight > 0 and src and tgt:
         return align_spans(
             src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params,

@@ -69,7 +69,10 @@ def translation_pairs(doc: Document, encoder, ctx: RunContext) -> list[AlignedPa
     units = [s for s in doc.sentences if s.translation.strip() and s.translation_status in TRANSLATED]
     if not units:
         return []
-    beads = align_parallel([s.text for s in units], [s.translation for s in units], encoder, AlignParams(max_size=cfg.max_size))
+    # translations come sentence by sentence, so beads are nearly all 1-1: composed span embeddings
+    # (one encoder pass per sentence) are enough, and several times cheaper than embedding every span
+    params = AlignParams(max_size=cfg.max_size, exact_spans=False)
+    beads = align_parallel([s.text for s in units], [s.translation for s in units], encoder, params)
     pairs = []
     for bead in beads:
         src = [units[i] for i in bead.src]
