@@ -121,3 +121,16 @@ def test_importing_the_package_loads_no_model_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_unusable_disk_cache_falls_back_to_memory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    cache = VectorCache(blocker / "sub" / "cache.sqlite")  # its folder cannot be created
+    out = cache.get_many("x", ["a"], lambda texts: np.ones((len(texts), 3), np.float32))
+    assert out.shape == (1, 3) and cache.path is None
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"this is not a database" * 100)
+    cache = VectorCache(damaged)
+    out = cache.get_many("x", ["a", "b"], lambda texts: np.ones((len(texts), 3), np.float32))
+    assert out.shape == (2, 3)

@@ -96,7 +96,7 @@ class VectorCache:
         if self._db is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(str(self.path), check_same_thread=False)
+                db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False)
                 db.execute("CREATE TABLE IF NOT EXISTS vec (ns TEXT, key TEXT, data BLOB, PRIMARY KEY (ns, key))")
                 self._db = db
             except (OSError, sqlite3.Error) as exc:
@@ -115,14 +115,7 @@ class VectorCache:
         missing = sorted({t for t, r in zip(texts, rows) if r is None})
         db = self._connect() if missing else None
         if db is not None and missing:
-            found = {}
-            keys = {self._key(t): t for t in missing}
-            items = list(keys)
-            for start in range(0, len(items), 500):
-                chunk = items[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, blob in db.execute(f"SELECT key, data FROM vec WHERE ns=? AND key IN ({marks})", [namespace, *chunk]):
-                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
+            found = self._read(db, namespace, missing)
             for text, vec in found.items():
                 self._memory[(namespace, text)] = vec
             missing = [t for t in missing if t not in found]
@@ -133,12 +126,33 @@ class VectorCache:
             for text, vec in zip(missing, computed):
                 self._memory[(namespace, text)] = vec.copy()
             if db is not None:
-                with self._lock, db:
-                    db.executemany(
-                        "INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
-                        [(namespace, self._key(t), v.tobytes()) for t, v in zip(missing, computed)],
-                    )
+                self._write(db, namespace, missing, computed)
         return np.stack([self._memory[(namespace, t)] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+    def _read(self, db: sqlite3.Connection, namespace: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        keys = {self._key(t): t for t in texts}
+        items = list(keys)
+        try:
+            for start in range(0, len(items), 500):
+                chunk = items[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, data FROM vec WHERE ns=? AND key IN ({marks})"
+                for key, blob in db.execute(query, [namespace, *chunk]):
+                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
+        except sqlite3.Error as exc:  # a locked or damaged cache only costs recomputation
+            log.warning("embedding cache %s unreadable (%s)", self.path, exc)
+        return found
+
+    def _write(self, db: sqlite3.Connection, namespace: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        try:
+            with self._lock, db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
+                    [(namespace, self._key(t), v.tobytes()) for t, v in zip(texts, vectors)],
+                )
+        except sqlite3.Error as exc:
+            log.warning("embedding cache %s not updated (%s)", self.path, exc)
 
     def close(self) -> None:
         if self._db is not None:

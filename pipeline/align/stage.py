@@ -101,12 +101,17 @@ def translation_pairs(doc: Document, encoder, ctx: RunContext) -> list[AlignedPa
     return pairs
 
 
-def cross_source_pairs(a: Document, b: Document, encoder, ctx: RunContext) -> list[AlignedPair]:
-    from pipeline.align.mining import MineParams, mine
+def cross_source_pairs(a: Document, b: Document, encoder, ctx: RunContext, vectors: dict | None = None) -> list[AlignedPair]:
+    """Mined pairs between two documents; ``vectors`` holds each document's sentence embeddings, computed once."""
+    from pipeline.align.mining import MineParams, mine_vectors
 
     cfg = ctx.config.align
     params = MineParams(k=cfg.mine_k, threshold=cfg.mine_threshold, min_similarity=cfg.mine_min_similarity)
-    found = mine([s.text for s in a.sentences], [s.text for s in b.sentences], encoder, params)
+    vectors = {} if vectors is None else vectors
+    for doc in (a, b):
+        if doc.doc_id not in vectors:
+            vectors[doc.doc_id] = encoder.encode([s.text for s in doc.sentences])
+    found = mine_vectors(vectors[a.doc_id], vectors[b.doc_id], params)
     pairs = []
     for p in found:
         sa, sb = a.sentences[p.src], b.sentences[p.tgt]
@@ -148,9 +153,10 @@ def run(batch: Batch, ctx: RunContext) -> Batch:
             ctx.count("align", "translation_failed")
     mined: list[AlignedPair] = []
     doc_pairs = list(combinations(docs, 2))
+    vectors: dict[str, object] = {}
     for a, b in ctx.progress.track(doc_pairs, "mine", total=len(doc_pairs)):
         try:
-            mined.extend(cross_source_pairs(a, b, encoder, ctx))
+            mined.extend(cross_source_pairs(a, b, encoder, ctx, vectors))
         except Exception as exc:
             log.warning("%s / %s: mining failed (%s)", a.path, b.path, exc)
             ctx.count("align", "mining_failed")
