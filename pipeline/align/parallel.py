@@ -155,7 +155,7 @@ def _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band: Band, types, para
     for a, b in types:
         if a == 0 or b == 0:
             continue
-        S = np.full((n + 1, W), NEG, dtype=np.float64)
+        S = np.full((n + 1, W), NEG, dtype=np.float32)
         for r0 in range(a, n + 1, chunk):
             rows = np.arange(r0, min(n + 1, r0 + chunk))
             j = band.lo[rows][:, None] + cols[None, :]
