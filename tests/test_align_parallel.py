@@ -199,3 +199,24 @@ def test_anchor_tokens_can_carry_an_alignment():
     assert with_anchors.lax_f1 == 1.0
     assert with_anchors.strict_f1 > without.strict_f1 + 0.3
     assert all(b.score < 0.5 for b in seeing)  # the reported score stays the embedding similarity
+
+
+def test_long_insertion_in_a_long_document():
+    """300 target sentences with no source counterpart, in the middle of 1,000 parallel ones."""
+    rng = np.random.default_rng(0)
+
+    def unit(x):
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    def spans(v, k=4):
+        c = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
+        return [unit(c[size:] - c[:-size]) for size in range(1, k + 1)]
+
+    n, extra, half = 1000, 300, 500
+    src = unit(rng.standard_normal((n, 64)))
+    noisy = unit(src + 0.3 * unit(rng.standard_normal((n, 64))))
+    tgt = np.concatenate([noisy[:half], unit(rng.standard_normal((extra, 64))), noisy[half:]])
+    gold = [((i,), (i,)) for i in range(half)] + [((), (half + j,)) for j in range(extra)]
+    gold += [((i,), (i + extra,)) for i in range(half, n)]
+    beads = align_spans(spans(src), spans(tgt), [50] * n, [50] * len(tgt), AlignParams())
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0
