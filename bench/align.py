@@ -79,7 +79,7 @@ def _drop_word(text: str, rng: random.Random) -> str:
 
 def child(data: Path, n: int) -> dict:
     from pipeline.align.encoders import VectorCache, encode_spans, load_encoder
-    from pipeline.align.parallel import AlignParams, align_spans
+    from pipeline.align.parallel import AlignParams, align_spans, exact_spans
     from pipeline.align.score import score_multiple
 
     src, tgt, gold = synthetic(data, n)
@@ -90,20 +90,19 @@ def child(data: Path, n: int) -> dict:
     t1 = time.perf_counter()
     c1 = time.process_time()
     need = params.max_size - 1
-    src_spans = encode_spans(encoder, src, need)
-    tgt_spans = encode_spans(encoder, tgt, need)
+    exact = exact_spans(params, len(src), len(tgt))
+    src_spans = encode_spans(encoder, src, need, exact=exact)
+    tgt_spans = encode_spans(encoder, tgt, need, exact=exact)
     t2 = time.perf_counter()
     c2 = time.process_time()
     beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
     t3 = time.perf_counter()
     c3 = time.process_time()
     scores = score_multiple([gold], [[(b.src, b.tgt) for b in beads]])
-    from pipeline.align.encoders import EXACT_SPANS_UP_TO
-
     return {
         "n_src": len(src),
         "n_tgt": len(tgt),
-        "spans": "exact" if max(len(src), len(tgt)) <= EXACT_SPANS_UP_TO else "composed",
+        "spans": "exact" if exact else "composed",
         "seconds_model_load": round(t1 - t0, 2),
         "seconds_embed": round(t2 - t1, 2),
         "seconds_search": round(t3 - t2, 2),

@@ -52,8 +52,8 @@ def span_texts(sentences: Sequence[str], size: int) -> list[str]:
     return [" ".join(sentences[i:i + size]) for i in range(len(sentences) - size + 1)]
 
 
-EXACT_SPANS_UP_TO = 500
-"""Sides with at most this many sentences get every concatenation embedded (composition above)."""
+EXACT_SPANS_UP_TO = 1000
+"""Up to this many sentences a side, every concatenation is embedded as text (composition above)."""
 
 
 def encode_spans(encoder: Encoder, sentences: Sequence[str], max_size: int, *, exact: bool | None = None) -> list[np.ndarray]:

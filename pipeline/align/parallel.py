@@ -60,7 +60,7 @@ class AlignParams:
     """
     exact_spans: bool | None = None
     """Embed every concatenated span as text (True), compose spans from sentence state where the
-    encoder can (False), or decide by size (None: exact up to 500 sentences a side)."""
+    encoder can (False), or decide by size (None: exact when neither side has over 1,000 sentences)."""
     band: int = 8
     """Half-width, in sentences, of the search band around the coarser path."""
     full_cells: int = 40_000
@@ -320,6 +320,15 @@ def align_spans(
     return beads
 
 
+def exact_spans(params: AlignParams, n: int, m: int) -> bool:
+    """Whether both sides embed spans as text: one decision for the pair, so the two sides stay comparable."""
+    from pipeline.align.encoders import EXACT_SPANS_UP_TO
+
+    if params.exact_spans is not None:
+        return params.exact_spans
+    return max(n, m) <= EXACT_SPANS_UP_TO
+
+
 def _pad(spans: Sequence[np.ndarray], need: int) -> list[np.ndarray]:
     dim = spans[0].shape[1]
     return [np.asarray(x, np.float32) for x in spans] + [np.zeros((0, dim), np.float32)] * need
@@ -330,7 +339,7 @@ def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: Alig
     from pipeline.align.encoders import encode_spans
 
     need = max(1, params.max_size - 1)
-    exact = params.exact_spans
+    exact = exact_spans(params, len(src), len(tgt))
     src_spans = encode_spans(encoder, list(src), min(need, max(len(src), 1)), exact=exact) if src else []
     tgt_spans = encode_spans(encoder, list(tgt), min(need, max(len(tgt), 1)), exact=exact) if tgt else []
     if params.anchor_weight > 0 and src and tgt:
