@@ -220,3 +220,12 @@ def test_long_insertion_in_a_long_document():
     gold += [((i,), (i + extra,)) for i in range(half, n)]
     beads = align_spans(spans(src), spans(tgt), [50] * n, [50] * len(tgt), AlignParams())
     assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0
+
+
+def test_both_sides_share_one_span_mode():
+    from pipeline.align.parallel import exact_spans
+
+    assert exact_spans(AlignParams(), 400, 900) is True
+    assert exact_spans(AlignParams(), 400, 1200) is False  # the longer side decides for both
+    assert exact_spans(AlignParams(exact_spans=True), 5000, 5000) is True
+    assert exact_spans(AlignParams(exact_spans=False), 10, 10) is False
