@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import detect, ingest, review, segment, translate
+from pipeline.align.stage import ALIGN_STAGE
 from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
@@ -23,7 +24,8 @@ def default_stages() -> list[Stage]:
         Stage("detect", detect.run, requires=frozenset({"sentences"}), provides=frozenset({"lang"})),
         Stage("translate", translate.run, requires=frozenset({"lang"}), provides=frozenset({"translation"}),
               write=translate.write),
-        review.STAGE,  # keep last: reads the aligned pairs and glossary matches of the stages before it
+        ALIGN_STAGE,  # pairs whatever the stages before it produced
+        review.STAGE,  # keep last: reads the aligned pairs and the glossary report
     ]
     # glossary-pre right after detect; glossary-post after translate (or after glossary-pre without one)
     return glossary_stage.insert_stages(stages)

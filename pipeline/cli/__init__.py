@@ -7,6 +7,7 @@ to one-line messages and exit codes in :func:`pipeline.cli.common.handle_errors`
 from __future__ import annotations
 
 from pipeline.cli.common import app
+from pipeline.cli import align as _align  # noqa: F401  (registers `align`)
 from pipeline.cli import detect as _detect  # noqa: F401  (registers `detect`)
 from pipeline.cli import glossary as _glossary  # noqa: F401  (registers `glossary`)
 from pipeline.cli import run as _run  # noqa: F401  (registers `run`)

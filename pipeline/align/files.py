@@ -1,0 +1,172 @@
+"""Aligning files: read two documents into sentences, align or mine them, format the result.
+
+This is what ``pipeline align`` calls; ``--pairs`` runs :func:`align_files`
+once per line with one encoder (and one embedding cache) for all of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.align.mining import MineParams, mine
+from pipeline.align.parallel import AlignParams, Bead, align_parallel
+from pipeline.errors import AlignmentError, InputError
+from pipeline.models import UNDETERMINED
+
+MODES = ("parallel", "mining")
+FORMATS = ("vecalign", "csv", "json")
+
+
+@dataclass(frozen=True)
+class SideText:
+    path: str
+    lang: str
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileAlignment:
+    src: SideText
+    tgt: SideText
+    mode: str
+    encoder: str
+    beads: tuple[Bead, ...]
+    margins: tuple[float, ...] = ()
+    """Mining only: the ratio margin of each pair."""
+
+
+def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) -> SideText:
+    """Sentences of one file: one per line with ``presplit``, else ingest + segment (+ detect unless ``lang``)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"not a file: {path}")
+    if presplit:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {path} as UTF-8 text: {exc}") from exc
+        sentences = tuple(line.strip() for line in text.splitlines() if line.strip())
+        return SideText(str(path), lang or _guess_lang(sentences), sentences)
+
+    from pipeline.ingest import read_document
+    from pipeline.segment import split_sentences
+
+    doc = read_document(path, doc_id=path.stem, rel_path=str(path))
+    if not doc.ok:
+        raise InputError(f"{path}: {doc.reason}")
+    if lang:
+        sentences = []
+        for para in doc.paragraphs:
+            text = doc.text[para.start:para.end]
+            sentences.extend(text[s:e] for s, e in split_sentences(text, lang))
+        return SideText(str(path), lang, tuple(sentences))
+    from pipeline import detect, segment
+    from pipeline.config import RunConfig
+    from pipeline.stages import Batch, RunContext
+
+    ctx = RunContext(config=RunConfig(input_dir=path.parent))
+    batch = detect.run(segment.run(Batch((doc,)), ctx), ctx)
+    doc = batch.documents[0]
+    if not doc.ok:
+        raise InputError(f"{path}: {doc.reason}")
+    return SideText(str(path), doc.lang, tuple(s.text for s in doc.sentences))
+
+
+def _guess_lang(sentences: Sequence[str]) -> str:
+    from pipeline.detect import LanguageDetector
+
+    if not sentences:
+        return UNDETERMINED
+    try:
+        return LanguageDetector().detect(" ".join(sentences[:200])).lang
+    except Exception:  # identification is a label here, never a reason to fail
+        return UNDETERMINED
+
+
+def align_files(
+    src: SideText,
+    tgt: SideText,
+    encoder,
+    *,
+    mode: str = "parallel",
+    params: AlignParams = AlignParams(),
+    mine_params: MineParams = MineParams(),
+) -> FileAlignment:
+    if mode not in MODES:
+        raise AlignmentError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    if mode == "parallel":
+        beads = align_parallel(src.sentences, tgt.sentences, encoder, params)
+        return FileAlignment(src, tgt, mode, encoder.name, tuple(beads))
+    pairs = mine(src.sentences, tgt.sentences, encoder, mine_params)
+    return FileAlignment(src, tgt, mode, encoder.name, tuple(p.bead() for p in pairs), tuple(p.margin for p in pairs))
+
+
+def _texts(side: SideText, ids: Sequence[int]) -> str:
+    return " ".join(side.sentences[i] for i in ids)
+
+
+def format_alignment(result: FileAlignment, fmt: str) -> str:
+    """``vecalign`` (``[0]:[0]:0.873`` per bead), ``csv`` (ids, texts, score) or ``json``."""
+    if fmt == "vecalign":
+        return "".join(bead.vecalign() + "\n" for bead in result.beads)
+    rows = []
+    for n, bead in enumerate(result.beads):
+        row = {
+            "src_ids": json.dumps(list(bead.src)),
+            "tgt_ids": json.dumps(list(bead.tgt)),
+            "score": round(bead.score, 6),
+            "src_text": _texts(result.src, bead.src),
+            "tgt_text": _texts(result.tgt, bead.tgt),
+        }
+        if result.margins:
+            row["margin"] = result.margins[n]
+        rows.append(row)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        fields = ["src_ids", "tgt_ids", "score"] + (["margin"] if result.margins else []) + ["src_text", "tgt_text"]
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if fmt == "json":
+        for row in rows:
+            row["src_ids"] = json.loads(row["src_ids"])
+            row["tgt_ids"] = json.loads(row["tgt_ids"])
+        data = {
+            "src": {"path": result.src.path, "lang": result.src.lang, "sentences": len(result.src.sentences)},
+            "tgt": {"path": result.tgt.path, "lang": result.tgt.lang, "sentences": len(result.tgt.sentences)},
+            "mode": result.mode,
+            "encoder": result.encoder,
+            "beads": rows,
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    raise AlignmentError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
+    """Lines ``src<TAB>tgt<TAB>out``; blank lines and ``#`` comments skipped. Every line is checked before any work."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"pairs file not found: {path}")
+    jobs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        if len(fields) != 3 or not all(f.strip() for f in fields):
+            raise AlignmentError(f"{path}:{number}: expected src<TAB>tgt<TAB>out, got {len(fields)} field(s)")
+        src, tgt, out = (Path(f.strip()) for f in fields)  # relative paths: to the current folder
+        for p in (src, tgt):
+            if not p.is_file():
+                raise InputError(f"{path}:{number}: file not found: {p}")
+        jobs.append((src, tgt, out))
+    if not jobs:
+        raise AlignmentError(f"{path}: no pairs to align")
+    return jobs

@@ -1,0 +1,231 @@
+"""The parallel aligner on gold alignments built here: splits, merges, deletions, insertions."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from pipeline.align.encoders import encode_spans
+from pipeline.align.parallel import AlignParams, Band, align_parallel, align_spans
+from pipeline.align.score import score
+
+
+class BagEncoder:
+    """A test encoder: a sentence is the sum of fixed random vectors of its words.
+
+    Concatenating sentences adds their vectors, so a merged sentence embeds
+    like the span it came from, which is what a good multilingual encoder does
+    for a real translation.
+    """
+
+    name = "bag"
+
+    def __init__(self, dim: int = 256, seed: int = 0, ignore_numbers: bool = False) -> None:
+        self.dim = dim
+        self.seed = seed
+        self.ignore_numbers = ignore_numbers
+
+    def _word(self, word: str) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, zlib.crc32(word.encode())])
+        return rng.standard_normal(self.dim)
+
+    def encode(self, sentences):
+        out = np.zeros((len(sentences), self.dim), np.float32)
+        for i, s in enumerate(sentences):
+            for w in s.split():
+                if not (self.ignore_numbers and w.isdigit()):
+                    out[i] += self._word(w.lower())
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def make_doc(n_topics: int, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    return [" ".join(f"w{t}_{k}" for k in range(int(rng.integers(6, 14)))) for t in range(n_topics)]
+
+
+def build(sentences, plan):
+    """Target side and gold from a plan of (kind, size) steps over the source sentences.
+
+    kinds: ``1-1``, ``2-1`` (merge two source sentences), ``1-2`` (split one in two),
+    ``1-0`` (deleted in the target), ``0-1`` (inserted in the target).
+    """
+    tgt, gold, i = [], [], 0
+    for step in plan:
+        if step == "1-1":
+            gold.append(((i,), (len(tgt),)))
+            tgt.append(sentences[i])
+            i += 1
+        elif step == "2-1":
+            gold.append(((i, i + 1), (len(tgt),)))
+            tgt.append(sentences[i] + " " + sentences[i + 1])
+            i += 2
+        elif step == "1-2":
+            words = sentences[i].split()
+            half = len(words) // 2
+            gold.append(((i,), (len(tgt), len(tgt) + 1)))
+            tgt += [" ".join(words[:half]), " ".join(words[half:])]
+            i += 1
+        elif step == "1-0":
+            gold.append(((i,), ()))
+            i += 1
+        elif step == "0-1":
+            gold.append(((), (len(tgt),)))
+            tgt.append(f"inserted{len(tgt)} other{len(tgt)} words{len(tgt)} here{len(tgt)} now{len(tgt)} then{len(tgt)}")
+    return sentences[:i], tgt, gold
+
+
+PLAN = ["1-1", "1-1", "2-1", "1-1", "1-2", "1-1", "1-0", "1-1", "0-1", "1-1", "1-1", "2-1", "1-2", "1-1", "1-1"]
+
+
+def test_splits_merges_deletions_insertions_are_found():
+    src, tgt, gold = build(make_doc(40), PLAN)
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
+    s = score(gold, [(b.src, b.tgt) for b in beads])
+    assert s.strict_f1 == 1.0, [(b.src, b.tgt) for b in beads]
+
+
+def test_beads_cover_both_sides_in_order():
+    src, tgt, _ = build(make_doc(60), PLAN * 3)
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
+    assert [i for b in beads for i in b.src] == list(range(len(src)))
+    assert [j for b in beads for j in b.tgt] == list(range(len(tgt)))
+    assert all(0.0 <= b.score <= 1.0 + 1e-6 for b in beads)
+    assert all(b.score == 0.0 for b in beads if not b.src or not b.tgt)
+
+
+def test_max_size_limits_bead_shapes():
+    src, tgt, gold = build(make_doc(12), ["1-1", "2-1", "1-1"])
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams(max_size=2))
+    assert all(len(b.src) + len(b.tgt) <= 2 for b in beads)
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 < 1.0
+
+
+def test_long_documents_use_the_coarse_to_fine_band():
+    rng = np.random.default_rng(7)
+    plan = list(rng.choice(["1-1"] * 12 + ["2-1", "1-2", "1-0", "0-1"], size=1500))
+    need = sum({"2-1": 2, "1-0": 1, "0-1": 0}.get(p, 1) for p in plan)
+    src, tgt, gold = build(make_doc(need + 2, seed=3), plan)
+    params = AlignParams()
+    assert len(src) * len(tgt) > params.full_cells
+    beads = align_parallel(src, tgt, BagEncoder(), params)
+    s = score(gold, [(b.src, b.tgt) for b in beads])
+    assert s.strict_f1 > 0.97
+
+
+def test_band_around_a_path_is_narrow_and_monotone():
+    n = m = 1000
+    band = Band.around([(i, i) for i in range(n + 1)], n, m, width=8)
+    assert band.width <= 4 * 8 + 1  # within 8 rows and 8 columns of the diagonal
+    assert np.all(np.diff(band.lo) >= 0) and np.all(np.diff(band.hi) >= 0)
+    assert band.lo[0] == 0 and band.hi[-1] == m
+
+
+def test_empty_sides_give_null_beads():
+    enc = BagEncoder()
+    assert align_parallel([], ["a b"], enc) [0].tgt == (0,)
+    beads = align_parallel(["a b", "c d"], [], enc)
+    assert [(b.src, b.tgt) for b in beads] == [((0,), ()), ((1,), ())]
+    assert align_parallel([], [], enc) == []
+
+
+def test_one_sentence_each_side():
+    beads = align_parallel(["a b c"], ["a b c"], BagEncoder())
+    assert [(b.src, b.tgt) for b in beads] == [((0,), (0,))]
+    assert beads[0].score == pytest.approx(1.0, abs=1e-5)
+
+
+def test_vecalign_line_format():
+    src, tgt, _ = build(make_doc(5), ["1-1", "1-2", "1-0"])
+    lines = [b.vecalign() for b in align_parallel(src, tgt, BagEncoder())]
+    assert lines[0].startswith("[0]:[0]:")
+    assert lines[1].startswith("[1]:[1, 2]:")
+    assert lines[2] == "[2]:[]:0.000000"
+
+
+def test_align_spans_needs_enough_span_sizes():
+    enc = BagEncoder()
+    src, tgt, _ = build(make_doc(10), ["1-1"] * 10)
+    with pytest.raises(ValueError):
+        align_spans(encode_spans(enc, src, 1), encode_spans(enc, tgt, 1), [1] * 10, [1] * 10, AlignParams(max_size=5))
+
+
+# ---------------------------------------------------------------- real encoder, real languages
+
+EN = [
+    "The ministry announced a new programme for small businesses on Monday.",
+    "It will provide cheap loans to companies in the technology sector.",
+    "Officials expect more than two hundred firms to apply this year.",
+    "The programme was prepared together with the national bank.",
+    "Critics say the money is not enough.",
+    "They point out that inflation remains high.",
+    "The first loans will be issued in the spring.",
+    "Applications can be submitted online.",
+]
+RU = [
+    "В понедельник министерство объявило о новой программе для малого бизнеса.",
+    "Она предоставит дешёвые кредиты компаниям технологического сектора.",
+    "Чиновники ожидают, что в этом году заявки подадут более двухсот фирм.",
+    # EN 3 deleted
+    "Критики говорят, что денег недостаточно, и указывают на то, что инфляция остаётся высокой.",  # EN 4+5 merged
+    "Первые кредиты будут выданы весной.",
+    "Погода в столице в эти выходные будет тёплой и солнечной.",  # inserted
+    "Заявки можно подать через интернет.",
+]
+GOLD = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ()), ((4, 5), (3,)), ((6,), (4,)), ((), (5,)), ((7,), (6,))]
+
+
+def test_english_russian_document_with_merge_deletion_and_insertion(use_encoder):
+    beads = align_parallel(EN, RU, use_encoder)
+    pred = [(b.src, b.tgt) for b in beads]
+    assert score(GOLD, pred).strict_f1 == 1.0, pred
+
+
+def test_anchor_tokens_can_carry_an_alignment():
+    from pipeline.align.parallel import anchor_tokens
+
+    assert anchor_tokens("Im Jahr 1998 bestieg Piola den Mont Blanc.") == ["jahr", "1998", "piola", "mont", "blanc"]
+    # embeddings that know nothing (every word differs across sides), numbers that match
+    src = [f"alpha{i} beta{i} gamma{i} {1000 + i}" for i in range(12)]
+    tgt = [f"delta{i} eps{i} {1000 + i} zeta{i}" for i in range(12)]
+    del tgt[5]
+    enc = BagEncoder(ignore_numbers=True)
+    blind = align_parallel(src, tgt, enc, AlignParams())
+    seeing = align_parallel(src, tgt, enc, AlignParams(anchor_weight=1.0))
+    gold = [((i,), (i if i < 5 else i - 1,)) for i in range(12) if i != 5] + [((5,), ())]
+    with_anchors = score(gold, [(b.src, b.tgt) for b in seeing])
+    without = score(gold, [(b.src, b.tgt) for b in blind])
+    assert with_anchors.lax_f1 == 1.0
+    assert with_anchors.strict_f1 > without.strict_f1 + 0.3
+    assert all(b.score < 0.5 for b in seeing)  # the reported score stays the embedding similarity
+
+
+def test_long_insertion_in_a_long_document():
+    """300 target sentences with no source counterpart, in the middle of 1,000 parallel ones."""
+    rng = np.random.default_rng(0)
+
+    def unit(x):
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    def spans(v, k=4):
+        c = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
+        return [unit(c[size:] - c[:-size]) for size in range(1, k + 1)]
+
+    n, extra, half = 1000, 300, 500
+    src = unit(rng.standard_normal((n, 64)))
+    noisy = unit(src + 0.3 * unit(rng.standard_normal((n, 64))))
+    tgt = np.concatenate([noisy[:half], unit(rng.standard_normal((extra, 64))), noisy[half:]])
+    gold = [((i,), (i,)) for i in range(half)] + [((), (half + j,)) for j in range(extra)]
+    gold += [((i,), (i + extra,)) for i in range(half, n)]
+    beads = align_spans(spans(src), spans(tgt), [50] * n, [50] * len(tgt), AlignParams())
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0
+
+
+def test_both_sides_share_one_span_mode():
+    from pipeline.align.parallel import exact_spans
+
+    assert exact_spans(AlignParams(), 400, 900) is True
+    assert exact_spans(AlignParams(), 400, 1200) is False  # the longer side decides for both
+    assert exact_spans(AlignParams(exact_spans=True), 5000, 5000) is True
+    assert exact_spans(AlignParams(exact_spans=False), 10, 10) is False

@@ -1,0 +1,155 @@
+"""The `align` stage of `pipeline run`: translation pairs, cross-source pairs, aligned.csv, corpus.tmx, Moses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipeline.align import stage as align_stage
+from pipeline.config import AlignConfig, RunConfig
+from pipeline.corpus import ALIGNED_COLUMNS
+from pipeline.io import read_csv
+from pipeline.models import Document, Sentence
+from pipeline.stages import Batch, RunContext
+
+RU = [
+    ("Министерство объявило о новой программе для малого бизнеса.", "The ministry announced a new programme for small businesses.", ()),
+    ("Она предоставит дешёвые кредиты компаниям технологического сектора.", "It will provide cheap loans to companies in the technology sector.", ("glossary-applied",)),
+    ("Первые кредиты будут выданы весной.", "The cat is sleeping on the warm windowsill.", ()),  # a wrong translation
+    ("Заявки можно подать через интернет.", "Applications can be submitted online.", ("glossary-applied", "unverified")),
+    ("Это предложение не переведено.", "", ()),
+]
+EN = [
+    "Officials said the programme offers cheap loans to technology companies.",
+    "The football season starts in August.",
+    "Applications for the loans are accepted online.",
+]
+
+
+def ru_document(status: str = "translated") -> Document:
+    sentences = tuple(
+        Sentence(doc_id="ru-news", sent_idx=i, para_idx=0, start=0, end=len(text), text=text, lang="ru",
+                 translation=tr, translation_status=status if tr else "untranslated", flags=flags)
+        for i, (text, tr, flags) in enumerate(RU)
+    )
+    return Document(doc_id="ru-news", path="ru-news.txt", sha256="0", text=" ".join(t for t, _, _ in RU), lang="ru", sentences=sentences)
+
+
+def en_document() -> Document:
+    sentences = tuple(
+        Sentence(doc_id="en-wire", sent_idx=i, para_idx=0, start=0, end=len(t), text=t, lang="en") for i, t in enumerate(EN)
+    )
+    return Document(doc_id="en-wire", path="en-wire.txt", sha256="1", text=" ".join(EN), lang="en", sentences=sentences)
+
+
+@pytest.fixture()
+def ctx(use_encoder, tmp_path):
+    context = RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out", align=AlignConfig(cache=False)))
+    context.services["encoder"] = use_encoder  # the session's model, as the run would build it once
+    return context
+
+
+def test_translation_pairs_scored_and_flagged(ctx):
+    batch = align_stage.run(Batch((ru_document(),)), ctx)
+    pairs = batch.artifacts[align_stage.ARTIFACT]
+    assert [p.kind for p in pairs] == ["translation"] * 4  # the untranslated sentence is left out
+    assert [(p.src_ids, p.tgt_ids) for p in pairs] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), (3,))]
+    by_id = {p.src_ids: p for p in pairs}
+    assert by_id[(2,)].score < 0.5 and "low-score" in by_id[(2,)].flags
+    assert by_id[(0,)].score > 0.6 and by_id[(0,)].flags == ()
+    assert by_id[(1,)].flags == ("glossary-applied",)
+    assert by_id[(3,)].flags == ("glossary-applied", "unverified")
+    first = pairs[0]
+    assert (first.src_lang, first.tgt_lang, first.src_doc, first.tgt_doc) == ("ru", "en", "ru-news", "ru-news")
+    assert first.tgt_text == RU[0][1] and first.pair_id == "tr-000001"
+    assert ctx.counts["align"]["translation_pairs"] == 4 and ctx.counts["align"]["low_score"] == 1
+
+
+def test_only_translated_or_cached_sentences_are_aligned(ctx):
+    assert [p.kind for p in align_stage.run(Batch((ru_document("cached"),)), ctx).artifacts["aligned_pairs"]] == ["translation"] * 4
+    assert align_stage.run(Batch((ru_document("passthrough"),)), ctx).artifacts["aligned_pairs"] == ()
+
+
+def test_cross_source_pairs_mine_the_source_text(ctx):
+    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
+    mined = [p for p in batch.artifacts["aligned_pairs"] if p.kind == "cross-source"]
+    assert {(p.src_ids, p.tgt_ids) for p in mined} == {((1,), (0,)), ((3,), (2,))}
+    assert all(p.src_doc == "ru-news" and p.tgt_doc == "en-wire" and p.src_lang == "ru" for p in mined)
+    assert mined[0].src_text == RU[1][0]  # the source sentence, not its translation
+    assert [p.pair_id for p in mined] == ["xs-000001", "xs-000002"]
+
+
+def test_outputs_csv_tmx_and_moses(ctx, tmp_path):
+    from translate.storage.tmx import tmxfile
+
+    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
+    out = tmp_path / "out"
+    written = align_stage.write(batch, ctx, out)
+    names = sorted(p.relative_to(out).as_posix() for p in written)
+    assert names == ["aligned.csv", "corpus.tmx", "moses/corpus.ru-en.en", "moses/corpus.ru-en.ru"]
+    table = read_csv(out / "aligned.csv")
+    assert tuple(table.columns) == ALIGNED_COLUMNS
+    assert list(table["kind"]) == ["translation"] * 4 + ["cross-source"] * 2
+    assert table.loc[2, "flags"] == "low-score" and table.loc[3, "flags"] == "glossary-applied unverified"
+    with open(out / "corpus.tmx", "rb") as handle:
+        tmx = tmxfile(handle)
+    units = [u for u in tmx.units if u.source]
+    assert len(units) == 6
+    assert units[0].source == RU[0][0] and units[0].target == RU[0][1]
+    header = (out / "corpus.tmx").read_text(encoding="utf-8")
+    assert 'type="x-encoder">usem3<' in header and "x-align" in header and "x-target-lang" in header
+    moses_ru = (out / "moses/corpus.ru-en.ru").read_text(encoding="utf-8").splitlines()
+    moses_en = (out / "moses/corpus.ru-en.en").read_text(encoding="utf-8").splitlines()
+    assert len(moses_ru) == len(moses_en) == 6
+
+
+def test_no_documents_still_write_an_empty_corpus(ctx, tmp_path):
+    batch = align_stage.run(Batch(()), ctx)
+    written = align_stage.write(batch, ctx, tmp_path / "empty")
+    assert read_csv(tmp_path / "empty" / "aligned.csv").empty
+    assert {p.name for p in written} == {"aligned.csv", "corpus.tmx"}
+
+
+def test_a_failing_document_does_not_sink_the_corpus(ctx, monkeypatch):
+    real = align_stage.translation_pairs
+
+    def flaky(doc, encoder, context):
+        if doc.doc_id == "ru-news":
+            raise RuntimeError("boom")
+        return real(doc, encoder, context)
+
+    monkeypatch.setattr(align_stage, "translation_pairs", flaky)
+    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
+    assert ctx.counts["align"]["translation_failed"] == 1
+    assert {p.kind for p in batch.artifacts["aligned_pairs"]} == {"cross-source"}
+
+
+def test_disabled_stage_writes_empty_files(ctx, tmp_path):
+    ctx = replace(ctx, config=replace(ctx.config, align=AlignConfig(enabled=False)))
+    batch = align_stage.run(Batch((ru_document(),)), ctx)
+    assert batch.artifacts["aligned_pairs"] == ()
+
+
+def test_run_on_seeds_writes_cross_source_pairs(seeds_dir, tmp_path, monkeypatch, use_encoder):
+    from translate.storage.tmx import tmxfile
+
+    from pipeline.api import default_stages, run_batch
+
+    names = [s.name for s in default_stages()]
+    assert names.index("translate") < names.index("glossary-post") < names.index("align") < names.index("review")
+    monkeypatch.setattr(align_stage, "encoder_for", lambda ctx: ctx.service("encoder", lambda: use_encoder))
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "run", align=AlignConfig(cache=False))
+    report = run_batch(config)
+    table = read_csv(tmp_path / "run" / "aligned.csv")
+    assert len(table) >= 3 and set(table["kind"]) == {"cross-source"}
+    assert set(zip(table["src_lang"], table["tgt_lang"])) <= {("ru", "en"), ("en", "en")}
+    assert ("ru", "en") in set(zip(table["src_lang"], table["tgt_lang"]))
+    with open(tmp_path / "run" / "corpus.tmx", "rb") as handle:
+        assert len([u for u in tmxfile(handle).units if u.source]) == len(table)
+    assert "aligned.csv" in report.manifest["outputs"] and "corpus.tmx" in report.manifest["outputs"]
+    stage = next(s for s in report.manifest["stages"] if s["name"] == "align")
+    assert stage["counts"]["cross_source_pairs"] == len(table) and stage["counts"]["document_pairs_mined"] == 3
+    assert report.manifest["settings"]["align"]["encoder"] == "usem3"
+    assert Path(tmp_path / "run" / "moses" / "corpus.ru-en.ru").exists()
