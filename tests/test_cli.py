@@ -151,3 +151,20 @@ def test_version_and_module_entry_point():
     assert invoke("--version").output.strip() == f"pipeline {__version__}"
     proc = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "run" in proc.stdout and "detect" in proc.stdout
+
+
+def test_run_refuses_an_unknown_encoder_before_doing_anything(seeds_dir, tmp_path):
+    result = invoke("run", seeds_dir, "--out", tmp_path / "out", "--quiet", "--encoder", "bogus")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("error: unknown encoder 'bogus'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_review_threshold_flags_translation_pairs(seeds_dir, tmp_path):
+    import json
+
+    result = invoke("run", seeds_dir, "--out", tmp_path, "--quiet", "--review-threshold", "0.7")
+    assert result.exit_code == 0, result.output
+    settings = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["settings"]
+    assert settings["align"]["low_score"] == 0.7 and settings["review"]["threshold"] == 0.7
+    assert invoke("run", seeds_dir, "--out", tmp_path, "--review-threshold", "2").exit_code == 2

