@@ -36,7 +36,50 @@ def test_inflection_table(ru_matcher, sentence, matched, expected):
     assert m.action == "apply", m.reason
     assert m.matched == matched
     assert m.replacement == expected
-    assert pre_edit(sentence, [m]) == sentence.replace(matched, expected, 1)
+    edited = sentence.replace(matched, expected, 1).replace("Эта блокчейн", "Этот блокчейн")  # agreement, below
+    assert pre_edit(sentence, [m]) == edited
+
+
+# words agreeing with the feminine «цепочка» are re-inflected to agree with the masculine «блокчейн»:
+# attributive adjectives, participles and pronouns before it in every case and number, and after a
+# singular subject the past-tense verb, short form, predicative instrumental or relative «которая»
+AGREEMENT = [
+    ("Новая цепочка хранит криптовалюту.", "Новый блокчейн хранит криптовалюту."),
+    ("Инвесторы ждут запуска публичной цепочки.", "Инвесторы ждут запуска публичного блокчейна."),
+    ("Инвесторы доверяют частной цепочке.", "Инвесторы доверяют частному блокчейну."),
+    ("Криптобиржа выбрала собственную цепочку.", "Криптобиржа выбрала собственный блокчейн."),
+    ("Инвесторы довольны новой распределённой цепочкой.", "Инвесторы довольны новым распределённым блокчейном."),
+    ("Инвесторы говорят о публичной цепочке.", "Инвесторы говорят о публичном блокчейне."),
+    ("Токены выпущены на частной цепочке.", "Токены выпущены на частном блокчейне."),
+    ("Майнеры создали свою цепочку.", "Майнеры создали свой блокчейн."),
+    ("Эта цепочка хранит токены.", "Этот блокчейн хранит токены."),
+    ("Публичные цепочки привлекают инвесторов.", "Публичные блокчейны привлекают инвесторов."),
+    ("Инвесторы говорят о новых цепочках.", "Инвесторы говорят о новых блокчейнах."),
+    ("Инвесторы интересуются частными цепочками.", "Инвесторы интересуются частными блокчейнами."),
+    ("Цепочка позволила криптобирже сэкономить.", "Блокчейн позволил криптобирже сэкономить."),
+    ("Цепочка была создана майнерами.", "Блокчейн был создан майнерами."),
+    ("Новая цепочка уже стала популярной у майнеров.", "Новый блокчейн уже стал популярным у майнеров."),
+    ("Цепочка, которая хранит токены, работает с 2015 года.", "Блокчейн, который хранит токены, работает с 2015 года."),
+    ("Цепочка, созданная майнерами, работает.", "Блокчейн, созданный майнерами, работает."),
+    ("Цепочки позволили майнерам заработать.", "Блокчейны позволили майнерам заработать."),
+    ("Инвесторы доверяют публичной цепочке поставок.", "Инвесторы доверяют публичной цепочке поставок."),  # skipped: untouched
+    ("Новая цепочка блоков позволила майнерам заработать.", "Новый блокчейн позволил майнерам заработать."),
+]
+
+
+@pytest.mark.parametrize("sentence,expected", AGREEMENT)
+def test_agreeing_words_reinflected(ru_matcher, sentence, expected):
+    assert pre_edit(sentence, ru_matcher.find(sentence)) == expected
+
+
+def test_agreement_leaves_other_feminine_words(ru_matcher):
+    # «криптобиржа» is a noun, «крупная» agrees with it, not with the term
+    sentence = "Крупная криптобиржа купила цепочку."
+    assert pre_edit(sentence, ru_matcher.find(sentence)) == "Крупная криптобиржа купила блокчейн."
+    # the replaced word stays where it is; only the agreeing words change
+    m = _blockchain(ru_matcher, "Инвесторы говорят о публичной цепочке.")
+    assert (m.matched, m.replacement) == ("цепочке", "блокчейне")
+    assert [form for _, _, form in m.agreement] == ["публичном"]
 
 
 # the ambiguous «цепочки» (genitive singular / nominative or accusative plural) settled by its context
