@@ -119,6 +119,17 @@ APPLY = [
     ("Финтех-компании интегрируют цепочку в платёжные системы.", "блокчейн"),
     ("Над цепочкой работает команда из двадцати разработчиков.", "блокчейном"),
     ("Узлы цепочки биткоина подтверждают новые блоки.", "блокчейна"),
+    # no topic word: the governing preposition or noun, a blockchain-typical adjective, a use verb
+    ("Минфин планирует выпускать облигации на цепочке.", "блокчейне"),
+    ("Компания хранит сертификаты на распределённой цепочке.", "блокчейне"),
+    ("Рынок решений на основе цепочки вырастет вдвое.", "блокчейна"),
+    ("Президент поручил изучить применение частных цепочек в системе госуслуг.", "блокчейнов"),
+    ("Сегодня цепочку используют даже крупные логистические компании.", "блокчейн"),
+    ("Цепочками уже пользуются страховые компании.", "Блокчейнами"),
+    # coordination with technology nouns, even after «по»
+    ("Университет открыл программу по цепочкам и кибербезопасности.", "блокчейнам"),
+    ("Форум посвящён искусственному интеллекту и цепочкам.", "блокчейнам"),
+    ("Регулятор подготовил доклад о финтехе и цепочках.", "блокчейнах"),
 ]
 
 # ... and in other senses (skip)
@@ -142,6 +153,14 @@ SKIP = [
     "Звенья цепочки соединены проволокой.",
     "Логистическая цепочка компании растянулась на три страны.",
     "Технологические компании перестраивают цепочки поставок из-за пошлин.",
+    # «на цепочке» and coordination in their other senses
+    "Собака сидела на цепочке у ворот.",
+    "Карманные часы на цепочке достались ему от деда.",
+    "Она носит крестик на серебряной цепочке.",
+    "Искусственный интеллект и цепочка поставок — главные темы логистической выставки.",
+    "Нейросеть восстановила цепочку событий.",
+    "Применение цепочки из металла сделало конструкцию прочнее.",
+    "Производители блокчейн-оборудования жалуются на сбои в цепочке поставок из Китая.",
 ]
 
 
@@ -164,6 +183,15 @@ def test_chain_of_blocks_is_one_term(ru_matcher):
     assert [(m.entry.id, m.matched, m.replacement) for m in found] == [
         ("blockchain-chain-of-blocks", "цепочку блоков", "блокчейн")
     ]
+
+
+def test_layer_two_is_one_term(ru_matcher):
+    found = ru_matcher.find("Цепочки второго уровня снижают комиссии за переводы.")
+    assert [(m.entry.id, m.matched, m.replacement) for m in found] == [
+        ("blockchain-layer-2", "Цепочки второго уровня", "Блокчейны второго уровня")
+    ]
+    sentence = "Разработчики запустили новую цепочку второго уровня."
+    assert pre_edit(sentence, ru_matcher.find(sentence)) == "Разработчики запустили новый блокчейн второго уровня."
 
 
 def test_capital_kept_at_sentence_start_and_after_quote(ru_matcher):
@@ -217,3 +245,42 @@ def test_multiword_term_inflected(ru_matcher):
     ]
     found = ru_matcher.find("Он встретился с министром телекоммуникаций и информатизации.")
     assert [m.replacement for m in found] == ["министром связи и информатизации"]
+
+
+# the «gov» and «coord» rule tests on a glossary of their own
+def _decide(rules: str, sentence: str) -> tuple[str, str]:
+    from pipeline.glossary import Entry, Glossary, Matcher
+
+    entry = Entry("t", "цепочка", "ru", "blockchain", "en", rules=rules, mt_form="блокчейн")
+    [m] = Matcher(Glossary((entry,)), "ru").find(sentence)
+    return m.action, m.reason
+
+
+@pytest.mark.parametrize("sentence,action", [
+    ("Облигации выпущены на цепочке.", "apply"),
+    ("Облигации выпущены на новой публичной цепочке.", "apply"),  # past agreeing adjectives
+    ("Облигации выпущены в цепочке.", "skip"),
+    ("Эксперты обсудили технологию частных цепочек.", "apply"),  # a governing noun
+    ("На цепочке висел ключ.", "apply"),  # the rule sees the preposition, not the words about
+])
+def test_gov_rule(sentence, action):
+    assert _decide("apply if gov на, технология; else skip", sentence)[0] == action
+
+
+@pytest.mark.parametrize("sentence,action", [
+    ("Цепочка и искусственный интеллект изменят рынок.", "apply"),
+    ("Цепочка, ИИ и облачные вычисления изменят рынок.", "apply"),
+    ("Форум посвящён искусственному интеллекту и цепочкам.", "apply"),
+    ("Власти говорят о финтехе и новых цепочках.", "apply"),
+    ("Искусственный интеллект нашёл цепочку.", "skip"),  # not coordinated
+    ("Цепочка и кулон лежали на столе.", "skip"),
+])
+def test_coord_rule(sentence, action):
+    assert _decide("apply if coord интеллект, ии, финтех, вычисление; else skip", sentence)[0] == action
+
+
+def test_gov_and_coord_reasons():
+    assert _decide("apply if gov на", "Токены живут на цепочке.") == ("apply", "gov «на» (rule 1)")
+    assert _decide("apply if coord финтех; else skip", "Регулятор говорит о финтехе и цепочках.") == (
+        "apply", "coord «финтехе» (rule 1)"
+    )
