@@ -223,13 +223,21 @@ class Matcher:
                     form = form[:1].upper() + form[1:]
                 edits.append((tok.start, tok.end, form))
 
+        def agreeing(i: int):
+            if i < 0 or not tokens[i].word:
+                return None
+            return next((p for p in tokens[i].parses if p.pos in ("ADJF", "PRTF") and agrees(p, old_case, old_number)), None)
+
         i = first - 1
-        while i >= 0 and tokens[i].word:
-            tok = tokens[i]
-            parse = next((p for p in tok.parses if p.pos in ("ADJF", "PRTF") and agrees(p, old_case, old_number)), None)
+        while i >= 0:
+            parse = agreeing(i)
             if parse is None:
+                # coordinated modifiers: «публичной и частной цепочке», «новой, быстрой цепочке»
+                if i >= 1 and normalize(tokens[i].text) in ("и", "или", ",") and agreeing(i - 1) is not None and edits:
+                    i -= 1
+                    continue
                 break
-            edit(tok, self._inflect_parse(tok.text, parse, {new_case, new_number} | (
+            edit(tokens[i], self._inflect_parse(tokens[i].text, parse, {new_case, new_number} | (
                 {new_gender} if new_number == "sing" else set()) | (
                 {new_anim} if new_case == "accs" and (new_number == "plur" or new_gender == "masc") else set())))
             i -= 1
@@ -373,6 +381,18 @@ def grammar_of(tokens: Sequence[Token], first: int, last: int, head: int, head_l
         i -= 1
     left = tokens[i] if i >= 0 else None
     prep = PREPOSITION_CASES.get(normalize(left.text)) if left is not None and left.word else None
+    if prep is None and left is not None and normalize(left.text) in ("и", "или", ","):
+        # the second conjunct shares the first one's preposition: «на бирже и частной цепочке»
+        k = i - 1
+        while k >= max(0, i - 6) and (tokens[k].word or tokens[k].text == ","):
+            top = tokens[k].top
+            if top is not None and top.pos in _VERBAL + ("VERB",):
+                break
+            found = PREPOSITION_CASES.get(normalize(tokens[k].text))
+            if found is not None:
+                prep, left = found, tokens[k]
+                break
+            k -= 1
     if prep is None:
         narrow({cn for cn in cands if cn[0] != "loct"})  # the locative needs a preposition
     if len(cands) > 1 and left is not None:
