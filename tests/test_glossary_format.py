@@ -105,6 +105,8 @@ RULE_ERRORS = [
     ("skip if prev-adj золотой", "prev-adj takes only 'except <lemmas>'"),
     ("skip if near золотая цепь", "is not a single word"),
     ("skip if near днк;; else apply", "two ';' in a row"),
+    ("apply if gov", "gov needs at least one lemma"),
+    ("apply if coord интеллект ии", "is not a single word"),
 ]
 
 

@@ -34,6 +34,9 @@ class Match:
     """The text that replaces ``matched`` before MT (``matched`` itself when the entry has no MT form); empty when skipped."""
     grammar: str = ""
     """Case and number read off the matched word (``gent,sing``), when the replacement was inflected."""
+    agreement: tuple[tuple[int, int, str], ...] = ()
+    """Words outside the match that agree with it, re-inflected to agree with the replacement
+    (``(start, end, new form)``): «новая цепочка» → «новый блокчейн», «цепочка позволила» → «блокчейн позволил»."""
 
     @property
     def applied(self) -> bool:
@@ -68,6 +71,7 @@ class Matcher:
         self.source_lang = source_lang
         self.morph = morphology or Morphology("ru" if source_lang.split("-")[0].split("_")[0] == "ru" else source_lang)
         self._compiled = [self._compile(e) for e in self.glossary]
+        self._heads: dict[str, tuple[str, str]] = {}
 
     def _compile(self, entry: Entry) -> _Compiled:
         tokens = [t for t in self.morph.tokenize(entry.source_term) if t.word]
@@ -147,7 +151,8 @@ class Matcher:
         if action != APPLY:
             return Match(entry, start, end, matched, SKIP, reason)
         replacement, grammar = self._replacement(tokens, first, last, head, comp, matched)
-        return Match(entry, start, end, matched, APPLY, reason, replacement, grammar)
+        agreement = self._agreement(tokens, first, last, head, comp, grammar) if grammar else ()
+        return Match(entry, start, end, matched, APPLY, reason, replacement, grammar, agreement)
 
     # -- replacing -----------------------------------------------------------------------------------------
 
@@ -172,6 +177,113 @@ class Matcher:
             )
         )
         return match_case(form, matched, sentence_start=sentence_start), grammar
+
+    def _mt_head(self, entry: Entry) -> tuple[str, str]:
+        """Gender and animacy of the head noun of ``entry.mt_form`` (empty when it has none)."""
+        key = entry.mt_form
+        found = self._heads.get(key)
+        if found is None:
+            found = ("", "")
+            for tok in self.morph.tokenize(key):
+                parse = next((p for p in tok.parses if p.pos == "NOUN" and p.case == "nomn"), None)
+                if parse is not None:
+                    found = (parse.gender, "anim" if "anim" in parse.grammemes else "inan")
+                    break
+            self._heads[key] = found
+        return found
+
+    def _agreement(
+        self, tokens: list[Token], first: int, last: int, head: int, comp: _Compiled, grammar: str
+    ) -> tuple[tuple[int, int, str], ...]:
+        """Re-inflect the words agreeing with the matched term so they agree with its replacement.
+
+        Left of the term: the attributive adjectives, participles and pronouns directly before it
+        («публичной цепочке» → «публичном блокчейне», «эта цепочка» → «этот блокчейн»). Right of a
+        singular nominative term: a past-tense verb or short form after it («цепочка позволила» →
+        «блокчейн позволил», «цепочка была создана» → «блокчейн был создан») and a relative
+        «которая» or participle opening a clause after a comma («цепочка, которая» → «блокчейн, который»).
+        """
+        new_gender, new_anim = self._mt_head(comp.entry)
+        if not new_gender:
+            return ()
+        new_case, new_number = grammar.split(",")
+        old = [p for p in tokens[head].parses if p.pos == "NOUN" and normalize(p.lemma) == comp.head_lemma]
+        if not old:
+            return ()
+        old_case, old_number = grammar_of(tokens, first, last, head, comp.head_lemma)
+        old_gender = old[0].gender
+        edits: list[tuple[int, int, str]] = []
+
+        def agrees(p, case: str, number: str) -> bool:
+            return p.case == case and p.number == number and (number == "plur" or p.gender == old_gender)
+
+        def edit(tok: Token, form: str | None) -> None:
+            if form and normalize(form) != tok.key:
+                if tok.text[:1].isupper():
+                    form = form[:1].upper() + form[1:]
+                edits.append((tok.start, tok.end, form))
+
+        def agreeing(i: int):
+            if i < 0 or not tokens[i].word:
+                return None
+            return next((p for p in tokens[i].parses if p.pos in ("ADJF", "PRTF") and agrees(p, old_case, old_number)), None)
+
+        i = first - 1
+        while i >= 0:
+            parse = agreeing(i)
+            if parse is None:
+                # coordinated modifiers: «публичной и частной цепочке», «новой, быстрой цепочке»
+                if i >= 1 and normalize(tokens[i].text) in ("и", "или", ",") and agreeing(i - 1) is not None and edits:
+                    i -= 1
+                    continue
+                break
+            edit(tokens[i], self._inflect_parse(tokens[i].text, parse, {new_case, new_number} | (
+                {new_gender} if new_number == "sing" else set()) | (
+                {new_anim} if new_case == "accs" and (new_number == "plur" or new_gender == "masc") else set())))
+            i -= 1
+        if old_number != "sing" or new_number != "sing" or old_case != "nomn" or new_gender == old_gender:
+            return tuple(edits)
+        j = last + 1
+        if j < len(tokens) and tokens[j].text == ",":
+            j += 1
+            if j < len(tokens) and tokens[j].word:
+                tok = tokens[j]
+                parse = next((p for p in tok.parses if p.pos in ("ADJF", "PRTF") and p.number == "sing"
+                              and p.gender == old_gender and (p.pos == "PRTF" or normalize(p.lemma) == "который")), None)
+                if parse is not None:
+                    grams = {parse.case, "sing", new_gender} | ({new_anim} if parse.case == "accs" else set())
+                    edit(tok, self._inflect_parse(tok.text, parse, grams))
+            return tuple(edits)
+        skipped = 0
+        while j < len(tokens) and tokens[j].word and skipped < 2 and tokens[j].top is not None and tokens[j].top.pos in ("ADVB", "PRCL"):
+            j += 1
+            skipped += 1
+        while j < len(tokens) and tokens[j].word:
+            tok = tokens[j]
+            parse = next((p for p in tok.parses if p.pos in ("VERB", "PRTS", "ADJS") and p.number == "sing"
+                          and p.gender == old_gender), None)
+            if parse is None:
+                break
+            edit(tok, self._inflect_parse(tok.text, parse, {new_gender}))
+            if parse.pos != "VERB":
+                break
+            j += 1
+            # a predicative instrumental after a link verb: «стала популярной» → «стал популярным»
+            if j < len(tokens) and tokens[j].word:
+                pred = next((p for p in tokens[j].parses if p.pos in ("ADJF", "PRTF") and p.case == "ablt"
+                             and p.number == "sing" and p.gender == old_gender), None)
+                if pred is not None:
+                    edit(tokens[j], self._inflect_parse(tokens[j].text, pred, {"ablt", "sing", new_gender}))
+                    break
+        return tuple(edits)
+
+    def _inflect_parse(self, word: str, parse, grammemes: set[str]) -> str | None:
+        for p in self.morph.analyzer.parse(word):
+            if str(p.tag.POS) == parse.pos and p.normal_form == parse.lemma and p.tag.case == (parse.case or None) \
+                    and p.tag.gender == (parse.gender or None):
+                form = p.inflect(grammemes)
+                return form.word if form is not None else None
+        return None
 
     def inflect_phrase(self, phrase: str, case: str, number: str) -> str:
         """``phrase`` (a noun phrase in its dictionary form) with its head noun and the adjectives
@@ -206,10 +318,19 @@ class Matcher:
 
 
 def pre_edit(text: str, matches: Sequence[Match]) -> str:
-    """``text`` with every applied match replaced by its replacement."""
+    """``text`` with every applied match replaced by its replacement, and the words agreeing with
+    it re-inflected to agree with the replacement (unless another applied match covers them)."""
+    applied = [m for m in matches if m.applied]
+    edits = [(m.start, m.end, m.replacement) for m in applied]
+    spans = [(m.start, m.end) for m in applied]
+    for m in applied:
+        for start, end, form in m.agreement:
+            if all(end <= s or start >= e for s, e in spans):
+                edits.append((start, end, form))
+                spans.append((start, end))
     out = text
-    for m in sorted((m for m in matches if m.applied), key=lambda m: m.start, reverse=True):
-        out = out[: m.start] + m.replacement + out[m.end :]
+    for start, end, form in sorted(edits, reverse=True):
+        out = out[:start] + form + out[end:]
     return out
 
 
@@ -260,6 +381,18 @@ def grammar_of(tokens: Sequence[Token], first: int, last: int, head: int, head_l
         i -= 1
     left = tokens[i] if i >= 0 else None
     prep = PREPOSITION_CASES.get(normalize(left.text)) if left is not None and left.word else None
+    if prep is None and left is not None and normalize(left.text) in ("и", "или", ","):
+        # the second conjunct shares the first one's preposition: «на бирже и частной цепочке»
+        k = i - 1
+        while k >= max(0, i - 6) and (tokens[k].word or tokens[k].text == ","):
+            top = tokens[k].top
+            if top is not None and top.pos in _VERBAL + ("VERB",):
+                break
+            found = PREPOSITION_CASES.get(normalize(tokens[k].text))
+            if found is not None:
+                prep, left = found, tokens[k]
+                break
+            k -= 1
     if prep is None:
         narrow({cn for cn in cands if cn[0] != "loct"})  # the locative needs a preposition
     if len(cands) > 1 and left is not None:

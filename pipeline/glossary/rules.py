@@ -22,6 +22,13 @@ Grammar::
                                       a noun phrase in the genitive follows the term
                                       (its complement: «цепочка поставок»); names of people
                                       and organisations (possessors) do not count
+            | "gov" words             the word governing the term's noun phrase has one of these
+                                      lemmas: the preposition, noun or verb before it, past the
+                                      modifiers agreeing with the term («на распределённой цепочке»:
+                                      на; «технология частных цепочек»: технология)
+            | "coord" words           the term is coordinated («и», «или», a comma) with a noun
+                                      phrase whose head has one of these lemmas («цепочка и
+                                      искусственный интеллект», «о финтехе и цепочках»)
     words  := lemma { "," lemma }     dictionary forms, any letter case; a trailing ``*`` matches
                                       every word starting so (``крипто*``: криптобиржа, криптовалютный)
 
@@ -40,7 +47,7 @@ from dataclasses import dataclass
 from pipeline.glossary.morph import Token, normalize
 
 ACTIONS = ("apply", "skip")
-KINDS = ("near", "prev", "next", "prev-adj", "next-gen")
+KINDS = ("near", "prev", "next", "prev-adj", "next-gen", "gov", "coord")
 
 _LEMMA_RE = re.compile(r"^[^\W_][\w'’-]*\*?$", re.UNICODE)
 _NEAR_RE = re.compile(r"^(?P<words>.+?)(?:\s+within\s+(?P<scope>\S+))?$", re.S)
@@ -131,7 +138,7 @@ def _parse_test(text: str, number: int) -> Test:
         return Test(kind, _words(rest[7:], number, kind), negated)
     if not rest:
         raise RuleSyntaxError(f"rule {number}: {kind} needs at least one lemma")
-    if kind in ("prev", "next"):
+    if kind in ("prev", "next", "gov", "coord"):
         return Test(kind, _words(rest, number, kind), negated)
     found = _NEAR_RE.match(rest)
     assert found is not None
@@ -234,7 +241,55 @@ def _check(test: Test, site: Site) -> tuple[bool, str]:
         return False, ""
     if test.kind == "prev-adj":
         return _prev_adj(test, site)
+    if test.kind == "gov":
+        return _gov(test, site)
+    if test.kind == "coord":
+        return _coord(test, site)
     return _next_gen(test, site)
+
+
+_MODIFIERS = ("ADJF", "PRTF", "NUMR")
+_CONJUNCTIONS = frozenset({"и", "или", ","})
+
+
+def _left_of_modifiers(site: Site) -> int:
+    """Index of the token before the term and the modifiers agreeing with it (-1 if none)."""
+    tokens = site.tokens
+    head_forms = tokens[site.head].case_numbers(("NOUN",))
+    i = site.first - 1
+    while i >= 0 and tokens[i].word and any(
+        p.pos in _MODIFIERS and (p.case, p.number) in head_forms for p in tokens[i].parses
+    ):
+        i -= 1
+    return i
+
+
+def _gov(test: Test, site: Site) -> tuple[bool, str]:
+    i = _left_of_modifiers(site)
+    if i >= 0 and site.tokens[i].word and _hit(site.tokens[i].lemmas, test.words):
+        return True, f"«{site.tokens[i].text}»"
+    return False, ""
+
+
+def _coord(test: Test, site: Site) -> tuple[bool, str]:
+    tokens = site.tokens
+    # a conjunct after the term: «цепочка и искусственный интеллект», «цепочки, ИИ и …»
+    j = site.last + 1
+    if j < len(tokens) and normalize(tokens[j].text) in _CONJUNCTIONS:
+        j += 1
+        skipped = 0
+        while (j < len(tokens) and skipped < 2 and tokens[j].word and tokens[j].top is not None
+               and tokens[j].top.pos in _MODIFIERS):
+            j += 1
+            skipped += 1
+        if j < len(tokens) and tokens[j].word and _hit(tokens[j].lemmas, test.words):
+            return True, f"«{tokens[j].text}»"
+    # a conjunct before it: «искусственный интеллект и цепочка», «о финтехе и цепочках»
+    i = _left_of_modifiers(site)
+    if i >= 1 and normalize(tokens[i].text) in _CONJUNCTIONS and tokens[i - 1].word:
+        if _hit(tokens[i - 1].lemmas, test.words):
+            return True, f"«{tokens[i - 1].text}»"
+    return False, ""
 
 
 def _word_window(tokens: Sequence[Token], first: int, last: int, n: int) -> tuple[int, int]:
