@@ -30,6 +30,9 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", new
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileExistsError as exc:  # a file stands where a folder of the path should be
+        blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), path.parent)
+        raise ExportError(f"cannot write {path}: {blocker} is not a folder") from exc
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
@@ -38,6 +41,9 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", new
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes a private (0600) file: give the output the mode of the file it replaces, or the mode
+        # a newly created file gets (0666 less the umask), so whoever could read the folder's files still can.
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -45,6 +51,15 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", new
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_text(path: Path, text: str) -> None:
