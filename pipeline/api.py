@@ -45,6 +45,8 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
     check_order(stages)
     if Path(config.out_dir).exists() and not Path(config.out_dir).is_dir():
         raise InputError(f"output path is not a folder: {config.out_dir}")
+    if Path(config.out_dir).resolve() == Path(config.input_dir).resolve():
+        raise InputError(f"the output folder is the input folder: {config.out_dir} (give --out another folder)")
     ctx = RunContext(config=config, progress=progress or Progress())
     for stage in stages:
         if stage.prepare is not None:

@@ -151,3 +151,22 @@ def test_version_and_module_entry_point():
     assert invoke("--version").output.strip() == f"pipeline {__version__}"
     proc = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "run" in proc.stdout and "detect" in proc.stdout
+
+
+def test_out_dir_inside_the_input_dir_is_not_read_back(tmp_path):
+    """The run's own outputs (translations/*.txt, review.html) must not become input documents on the next run."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    for _ in range(2):
+        result = invoke("run", inp, "--out", inp / "out", "--quiet", "--no-glossary")
+        assert result.exit_code == 0, result.output
+        assert (inp / "out" / "review.html").exists()
+        assert read_csv(inp / "out" / "documents.csv")["path"].tolist() == ["a.txt"]
+
+
+def test_out_dir_that_is_the_input_dir(tmp_path):
+    (tmp_path / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    result = invoke("run", tmp_path, "--out", tmp_path / ".", "--quiet")
+    assert result.exit_code == 2 and "the output folder is the input folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]

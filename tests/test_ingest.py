@@ -69,3 +69,14 @@ def test_html_page_metadata():
 def test_unreadable_file_is_skipped(tmp_path):
     doc = read_document(tmp_path / "gone.txt", doc_id="gone", rel_path="gone.txt")
     assert doc.status is DocStatus.SKIPPED and "unreadable" in doc.reason
+
+
+def test_discover_leaves_out_the_output_folder(tmp_path):
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "out" / "translations").mkdir(parents=True)
+    (tmp_path / "out" / "review.html").write_text("<html></html>")
+    (tmp_path / "out" / "translations" / "a.en.txt").write_text("a")
+    (tmp_path / "outside.txt").write_text("b")
+    found = discover(tmp_path, exclude=[tmp_path / "out" / ".." / "out"])
+    assert [p.name for p in found] == ["a.txt", "outside.txt"]
+    assert len(discover(tmp_path, exclude=[tmp_path.parent / "elsewhere"])) == 4

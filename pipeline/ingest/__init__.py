@@ -29,20 +29,25 @@ PARAGRAPH_SEPARATOR = "\n\n"
 __all__ = ["SUFFIXES", "discover", "ingest_bytes", "read_document", "unique_doc_ids"]
 
 
-def discover(input_dir: Path) -> list[Path]:
+def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Input files under ``input_dir``, recursively, in a stable (sorted) order.
 
-    Hidden files and folders (``.git``, ``.DS_Store``) are left out.
+    Hidden files and folders (``.git``, ``.DS_Store``) are left out, and so is
+    everything under the folders in ``exclude`` (the run's own output folder,
+    whose ``translations/*.txt`` and ``review.html`` must not be read back).
     """
     input_dir = Path(input_dir)
     if not input_dir.exists():
         raise InputError(f"input folder not found: {input_dir}")
     if not input_dir.is_dir():
         raise InputError(f"not a folder: {input_dir} (pass the folder that holds the documents)")
+    excluded = [Path(p).resolve() for p in exclude]
     found = []
     for path in input_dir.rglob("*"):
         rel = path.relative_to(input_dir)
         if any(part.startswith(".") for part in rel.parts):
+            continue
+        if excluded and any(path.resolve().is_relative_to(ex) for ex in excluded):
             continue
         if path.suffix.lower() in SUFFIXES and path.is_file():
             found.append(path)
@@ -120,7 +125,7 @@ def run(batch, ctx):
     from pipeline.stages import Batch
 
     input_dir = Path(ctx.config.input_dir)
-    paths = discover(input_dir)
+    paths = discover(input_dir, exclude=[ctx.config.out_dir])
     rels = [p.relative_to(input_dir).as_posix() for p in paths]
     docs = []
     for path, rel, doc_id in ctx.progress.track(list(zip(paths, rels, unique_doc_ids(rels))), "ingest", total=len(paths)):
