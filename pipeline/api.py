@@ -13,7 +13,7 @@ from pipeline.align.stage import ALIGN_STAGE
 from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
-from pipeline.outputs import manifest, write_manifest, write_tables
+from pipeline.outputs import manifest, remove_stale_outputs, write_manifest, write_tables
 from pipeline.stages import MANIFEST, Batch, Progress, RunContext, Stage, check_order
 
 
@@ -77,6 +77,7 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
         },
         extra=batch.artifacts.get(MANIFEST),
     )
+    remove_stale_outputs(out_dir, written)
     written.append(write_manifest(out_dir, data))
     return RunReport(batch=batch, counts=ctx.counts, outputs=written, manifest=data)
 

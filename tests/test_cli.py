@@ -170,3 +170,21 @@ def test_out_dir_that_is_the_input_dir(tmp_path):
     result = invoke("run", tmp_path, "--out", tmp_path / ".", "--quiet")
     assert result.exit_code == 2 and "the output folder is the input folder" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_rerun_into_the_same_folder_removes_what_the_last_run_wrote_and_this_one_did_not(seeds_run, seeds_dir, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(seeds_run, out)
+    assert sorted(p.name for p in (out / "moses").iterdir())  # the seeds' English articles give en-en pairs
+    (out / "my-notes.txt").write_text("mine")
+    (out / "moses" / "mine.txt").write_text("mine")
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(seeds_dir / "002_c0db5b339b703ab1.txt", one)
+    result = invoke("run", one, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(manifest["outputs"] + ["my-notes.txt", "moses/mine.txt"])
