@@ -75,10 +75,17 @@ def test_manifest(seeds_run):
 
 
 def test_same_input_same_files(seeds_run, seeds_dir, tmp_path):
+    tmp_path = tmp_path / seeds_run.name  # review.html's title is the output folder's name
     result = invoke("run", seeds_dir, "--out", tmp_path, "--quiet")
     assert result.exit_code == 0
     for name in ("documents.csv", "sentences.csv"):
         assert (tmp_path / name).read_bytes() == (seeds_run / name).read_bytes()
+    # every other output too (review.html, corpus.tmx, aligned.csv, moses/…), wherever the run wrote it
+    files = sorted(p.relative_to(seeds_run).as_posix() for p in seeds_run.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    for name in files:
+        if name != "manifest.json":
+            assert (tmp_path / name).read_bytes() == (seeds_run / name).read_bytes(), name
     first, second = (json.loads((d / "manifest.json").read_text()) for d in (seeds_run, tmp_path))
     for m in (first, second):
         m.pop("timing")
