@@ -195,3 +195,28 @@ def test_rerun_into_the_same_folder_removes_what_the_last_run_wrote_and_this_one
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert files == sorted(manifest["outputs"] + ["my-notes.txt", "moses/mine.txt"])
+
+
+COMMANDS = [
+    ["run"], ["detect"], ["translate"], ["align"], ["models", "list"], ["models", "install"], ["models", "remove"],
+    ["glossary", "check"], ["glossary", "validate"], ["glossary", "export"], ["glossary", "import"],
+    ["review", "apply"], ["review", "html"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_names_arguments_as_the_text_does(command):
+    """The usage line names each argument in capitals, as the command's description refers to it (INPUT_DIR, FILE)."""
+    import re
+
+    result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    usage = next(line for line in result.output.splitlines() if "Usage:" in line)
+    placeholders = re.findall(r"[\[{]([^\]}]+)[\]}]", usage.split(" ".join(command), 1)[1])
+    assert all(p == "OPTIONS" or p == p.upper() for p in placeholders), usage
+
+
+def test_run_help_says_what_the_run_does():
+    text = " ".join(runner.invoke(app, ["run", "--help"], terminal_width=200).output.split())
+    for word in ("glossary", "align", "review"):
+        assert word in text.split("Arguments")[0], word

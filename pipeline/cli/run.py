@@ -13,7 +13,7 @@ from pipeline.cli.common import RichProgress, app, err_console, handle_errors
 @app.command()
 @handle_errors
 def run(
-    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (.txt, .md, .html), read recursively.")],
+    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of documents (.txt, .md, .html), read recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("outputs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     to: Annotated[str, typer.Option("--to", help="Language to translate into.")] = "en",
@@ -27,7 +27,7 @@ def run(
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Run without any glossary.")] = False,
 ) -> None:
-    """Ingest, detect languages, split sentences and translate every document under INPUT_DIR."""
+    """Ingest, detect languages, split sentences, apply the glossary, translate and align every document under INPUT_DIR; write the tables, the corpus and the review page."""
     from pipeline.api import run_batch
     from pipeline.config import GlossaryConfig, RunConfig, TranslateConfig
 
