@@ -122,3 +122,12 @@ def test_missing_files_and_bad_options_exit_2(files, tmp_path):
     assert result.exit_code == 2 and "unknown encoder" in result.stderr
     assert invoke(*files, "--format", "xml").exit_code == 2
     assert invoke(*files, "--max-size", "1").exit_code == 2
+
+
+def test_a_pairs_file_that_is_not_utf8_text_is_a_one_line_usage_error(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_bytes("a.txt\tb.txt\tout.txt\n".encode("utf-16"))
+    result = invoke("--pairs", pairs)
+    assert result.exit_code == 2, result.output
+    assert "UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "unexpected" not in result.stderr
