@@ -220,3 +220,13 @@ def test_run_help_says_what_the_run_does():
     text = " ".join(runner.invoke(app, ["run", "--help"], terminal_width=200).output.split())
     for word in ("glossary", "align", "review"):
         assert word in text.split("Arguments")[0], word
+
+
+def test_out_dir_below_a_file_stops_before_any_work(tmp_path, monkeypatch):
+    import pipeline.ingest
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(pipeline.ingest, "discover", lambda *a, **k: pytest.fail("the run started"))
+    result = invoke("run", tmp_path, "--out", tmp_path / "file" / "out", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [f"error: output path is not a folder: {tmp_path / 'file'}"]
