@@ -339,15 +339,43 @@ class TranslationEngine:
             route = self.require(lang, target)
             model_id = "+".join(p.model_id for p in route)
             try:
-                results = self._translate_route(route, [items[i][1] for i in indices], track=track)
+                for pkg in route:  # a model that does not load fails the whole pair at once
+                    self.translator(pkg)
             except TranslationError as exc:
                 log.warning("%s", exc)
                 for i in indices:
                     outcomes[i] = Outcome("", UNTRANSLATED, model_id, note=str(exc))
                 continue
-            for i, (translation, cached) in zip(indices, results):
-                outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id)
+            results = self._translate_isolating(route, [items[i][1] for i in indices], track=track, budget=[8])
+            for i, result in zip(indices, results):
+                if isinstance(result, TranslationError):
+                    outcomes[i] = Outcome("", UNTRANSLATED, model_id, note=str(result))
+                else:
+                    translation, cached = result
+                    outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id)
         return [o for o in outcomes if o is not None]
+
+    def _translate_isolating(
+        self, route: list[InstalledPackage], texts: list[str], *, track=None, budget: list[int]
+    ) -> list[tuple[str, bool] | TranslationError]:
+        """:meth:`_translate_route`, but a failure costs only the texts it happens on.
+
+        When the backend fails on a batch, the texts are tried again in halves (what was
+        translated before the failure comes from the cache when there is one), down to the
+        single texts it fails on, which come back as the :class:`TranslationError`. After
+        ``budget[0]`` such texts the failure is taken as the backend's, not the texts', and the
+        rest fail without more tries.
+        """
+        try:
+            return list(self._translate_route(route, texts, track=track))
+        except TranslationError as exc:
+            if len(texts) == 1 or budget[0] <= 0:
+                budget[0] -= len(texts)
+                log.warning("%s (%d sentence(s) left untranslated)", exc, len(texts))
+                return [exc] * len(texts)
+            half = len(texts) // 2
+            return (self._translate_isolating(route, texts[:half], budget=budget)
+                    + self._translate_isolating(route, texts[half:], budget=budget))
 
     def _translate_route(self, route: list[InstalledPackage], texts: list[str], *, track=None) -> list[tuple[str, bool]]:
         """Each text through every package of the route, line by line; cached only when every step was."""
