@@ -261,6 +261,7 @@ def install_file(archive: str | Path, root: Path | None = None) -> InstalledPack
 def remove_package(from_code: str, to_code: str, root: Path | None = None) -> list[InstalledPackage]:
     """Remove every installed package for the pair; raises when there is none."""
     root = packages_dir() if root is None else Path(root)
+    from_code, to_code = from_code.strip().lower(), to_code.strip().lower()
     matches = [p for p in list_packages(root) if p.pair == (from_code, to_code)]
     if not matches:
         raise ModelNotInstalledError(f"no translation package {from_code}→{to_code} is installed in {root}")
@@ -316,6 +317,7 @@ def install_from_index(
     download_timeout: float = DOWNLOAD_TIMEOUT_S,
 ) -> InstalledPackage:
     """Download the pair's package named in Argos' index and install it through :func:`install_file`."""
+    from_code, to_code = from_code.strip().lower(), to_code.strip().lower()
     entries = [
         e for e in fetch_index(url, timeout)
         if e.get("from_code") == from_code and e.get("to_code") == to_code and e.get("type", "translate") == "translate"
