@@ -244,3 +244,11 @@ def test_page_is_a_function_of_the_run(fixture_html: str) -> None:
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)
     stamped = render_page(view, generated=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
     assert "Generated 2026-01-02T03:04:05+00:00 by pipeline" in stamped
+
+
+@pytest.mark.parametrize("threshold", ["7", "-0.1", "nan"])
+def test_review_html_threshold_outside_0_to_1_is_a_usage_error(tmp_path: Path, threshold: str) -> None:
+    write_aligned_csv(tmp_path / "aligned.csv", fx.pairs())
+    result = CliRunner().invoke(app, ["review", "html", str(tmp_path), "--threshold", threshold])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "review.html").exists()

@@ -36,7 +36,7 @@ def html_cmd(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run folder (the --out of `pipeline run`).")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the page (default: RUN_DIR/review.html).")] = None,
     threshold: Annotated[
-        Optional[float], typer.Option("--threshold", help="Review threshold (default: the run's setting).")
+        Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Review threshold, 0 to 1 (default: the run's setting).")
     ] = None,
 ) -> None:
     """Regenerate review.html from a run folder's aligned.csv (with glossary_report.csv and sentences.csv if present)."""
