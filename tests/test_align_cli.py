@@ -131,3 +131,10 @@ def test_a_pairs_file_that_is_not_utf8_text_is_a_one_line_usage_error(tmp_path):
     assert result.exit_code == 2, result.output
     assert "UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "unexpected" not in result.stderr
+
+
+def test_a_missing_local_model_folder_is_one_line(files, tmp_path):
+    result = invoke(*files, "--presplit", "--encoder", f"sentence-transformers:{tmp_path / 'nope'}")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot load sentence-transformers model {str(tmp_path / 'nope')!r}: no such folder"]
