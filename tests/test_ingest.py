@@ -80,3 +80,12 @@ def test_discover_leaves_out_the_output_folder(tmp_path):
     found = discover(tmp_path, exclude=[tmp_path / "out" / ".." / "out"])
     assert [p.name for p in found] == ["a.txt", "outside.txt"]
     assert len(discover(tmp_path, exclude=[tmp_path.parent / "elsewhere"])) == 4
+
+
+def test_unique_doc_ids_never_repeat_even_ignoring_case():
+    """Ids name files (translations/<doc_id>.en.txt), so two documents must never share one, on any file system."""
+    ids = unique_doc_ids(["a.md", "a.txt", "a.txt.md"])
+    assert ids[:2] == ["a.md", "a.txt"] and len({i.casefold() for i in ids}) == 3
+    ids = unique_doc_ids(["A.txt", "a.txt", "b.txt"])
+    assert len({i.casefold() for i in ids}) == 3 and ids[2] == "b"
+    assert unique_doc_ids(["a.md", "a.txt", "a.txt.md"]) == unique_doc_ids(["a.md", "a.txt", "a.txt.md"])

@@ -55,13 +55,30 @@ def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
 
 
 def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
-    """Stable ids: the relative path without its suffix, or with it where two files would clash."""
+    """Stable ids: the relative path without its suffix, or with it where two files would clash.
+
+    Ids name output files (``translations/<doc_id>.en.txt``), so they differ ignoring letter case
+    too; what still clashes (``a.txt`` beside ``a.txt.md``) gets ``~2``, ``~3``… in path order.
+    """
     rel_paths = list(rel_paths)
     stems = [rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel for rel in rel_paths]
     counts: dict[str, int] = {}
     for stem in stems:
-        counts[stem] = counts.get(stem, 0) + 1
-    return [rel if counts[stem] > 1 else stem for stem, rel in zip(stems, rel_paths)]
+        counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
+    ids = [rel if counts[stem.casefold()] > 1 else stem for stem, rel in zip(stems, rel_paths)]
+    taken = {doc_id.casefold() for doc_id in ids}
+    seen: set[str] = set()
+    unique = []
+    for doc_id in ids:
+        if doc_id.casefold() in seen:
+            n = 2
+            while f"{doc_id}~{n}".casefold() in taken:
+                n += 1
+            doc_id = f"{doc_id}~{n}"
+            taken.add(doc_id.casefold())
+        seen.add(doc_id.casefold())
+        unique.append(doc_id)
+    return unique
 
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
