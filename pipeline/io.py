@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from pipeline.errors import ExportError
+from pipeline.errors import ExportError, OutputPathError
 
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
@@ -27,12 +27,14 @@ CSV_ENCODING = "utf-8-sig"
 def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = "") -> Iterator[IO[Any]]:
     """Open a temporary sibling of ``path`` and move it into place on success."""
     path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"cannot write {path}: it is a folder (name a file)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except FileExistsError as exc:  # a file stands where a folder of the path should be
         blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), path.parent)
-        raise ExportError(f"cannot write {path}: {blocker} is not a folder") from exc
+        raise OutputPathError(f"cannot write {path}: {blocker} is not a folder") from exc
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:

@@ -138,3 +138,13 @@ def test_a_missing_local_model_folder_is_one_line(files, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: cannot load sentence-transformers model {str(tmp_path / 'nope')!r}: no such folder"]
+
+
+def test_a_pairs_line_whose_output_is_a_folder_stops_before_any_alignment(files, tmp_path):
+    src, tgt = files
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"{src}\t{tgt}\t{tmp_path / 'first.txt'}\n{src}\t{tgt}\t{tmp_path}\n", encoding="utf-8")
+    result = invoke("--pairs", pairs, "--presplit")
+    assert result.exit_code == 2
+    assert f"{pairs}:2:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "first.txt").exists()

@@ -56,3 +56,15 @@ def test_a_file_in_the_way_of_the_folder_is_named(tmp_path):
     with pytest.raises(ExportError, match="not a folder") as info:
         write_csv(blocker / "t.csv", [], ["a"])
     assert "File exists" not in str(info.value)
+
+
+def test_a_folder_where_the_file_should_go_is_a_usage_error(tmp_path):
+    from pipeline.errors import UsageError
+
+    (tmp_path / "t.csv").mkdir()
+    with pytest.raises(ExportError, match="is a folder") as info:
+        write_csv(tmp_path / "t.csv", [], ["a"])
+    assert isinstance(info.value, UsageError) and info.value.exit_code == 2
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="not a folder"):
+        write_csv(tmp_path / "file" / "t.csv", [], ["a"])

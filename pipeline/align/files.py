@@ -170,6 +170,8 @@ def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
         for p in (src, tgt):
             if not p.is_file():
                 raise InputError(f"{path}:{number}: file not found: {p}")
+        if out.is_dir():
+            raise AlignmentError(f"{path}:{number}: the output is a folder, not a file: {out}")
         jobs.append((src, tgt, out))
     if not jobs:
         raise AlignmentError(f"{path}: no pairs to align")
