@@ -117,7 +117,10 @@ def remove_stale_outputs(out_dir: Path, written: list[Path]) -> list[str]:
 
     out_dir = Path(out_dir)
     try:
-        previous = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8")).get("outputs", [])
+        data = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+        if data.get("tool", {}).get("name") != "pipeline":  # another program's manifest: touch nothing
+            return []
+        previous = data.get("outputs", [])
     except (OSError, ValueError, AttributeError):
         return []
     root = out_dir.resolve()

@@ -230,3 +230,16 @@ def test_out_dir_below_a_file_stops_before_any_work(tmp_path, monkeypatch):
     result = invoke("run", tmp_path, "--out", tmp_path / "file" / "out", "--quiet")
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines() == [f"error: output path is not a folder: {tmp_path / 'file'}"]
+
+
+def test_another_programs_manifest_in_the_output_folder_removes_nothing(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"outputs": ["notes.txt"]}), encoding="utf-8")
+    result = invoke("run", inp, "--out", out, "--quiet", "--no-glossary")
+    assert result.exit_code == 0, result.output
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
