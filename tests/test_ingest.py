@@ -89,3 +89,17 @@ def test_unique_doc_ids_never_repeat_even_ignoring_case():
     ids = unique_doc_ids(["A.txt", "a.txt", "b.txt"])
     assert len({i.casefold() for i in ids}) == 3 and ids[2] == "b"
     assert unique_doc_ids(["a.md", "a.txt", "a.txt.md"]) == unique_doc_ids(["a.md", "a.txt", "a.txt.md"])
+
+
+def test_a_folder_without_input_files_is_said_so(tmp_path, caplog):
+    import logging
+
+    from pipeline.config import RunConfig
+    from pipeline.ingest import run
+    from pipeline.stages import Batch, RunContext
+
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with caplog.at_level(logging.WARNING):
+        batch = run(Batch(()), RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out")))
+    assert batch.documents == ()
+    assert any("no input files" in r.getMessage() and str(tmp_path) in r.getMessage() for r in caplog.records)

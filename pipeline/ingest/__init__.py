@@ -143,6 +143,11 @@ def run(batch, ctx):
 
     input_dir = Path(ctx.config.input_dir)
     paths = discover(input_dir, exclude=[ctx.config.out_dir])
+    if not paths:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "no input files under %s (looked for %s)", input_dir, ", ".join(sorted(SUFFIXES)))
     rels = [p.relative_to(input_dir).as_posix() for p in paths]
     docs = []
     for path, rel, doc_id in ctx.progress.track(list(zip(paths, rels, unique_doc_ids(rels))), "ingest", total=len(paths)):
