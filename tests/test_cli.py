@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -243,3 +244,19 @@ def test_another_programs_manifest_in_the_output_folder_removes_nothing(tmp_path
     result = invoke("run", inp, "--out", out, "--quiet", "--no-glossary")
     assert result.exit_code == 0, result.output
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_output_cut_short_by_the_reader_is_no_error(tmp_path):
+    """`pipeline … | head -1`: the reader closing the pipe ends the command quietly, as it does for any Unix tool."""
+    import os
+
+    text = tmp_path / "in.txt"
+    text.write_text("Инвесторы вкладывают в цепочки и блокчейн.\n" * 3000, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "glossary", "check", str(text), "--format", "csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.readline().startswith(b"line,entry")
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert stderr == ""
