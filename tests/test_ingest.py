@@ -103,3 +103,20 @@ def test_a_folder_without_input_files_is_said_so(tmp_path, caplog):
         batch = run(Batch(()), RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out")))
     assert batch.documents == ()
     assert any("no input files" in r.getMessage() and str(tmp_path) in r.getMessage() for r in caplog.records)
+
+
+def test_discover_leaves_out_earlier_run_folders_inside_the_input(tmp_path):
+    """`pipeline run docs --out docs/run2` after `--out docs/run1`: run1's review.html and translations are no input."""
+    import json
+
+    (tmp_path / "a.txt").write_text("a")
+    run1 = tmp_path / "run1"
+    (run1 / "translations").mkdir(parents=True)
+    (run1 / "manifest.json").write_text(json.dumps({"tool": {"name": "pipeline", "version": "0"}}))
+    (run1 / "review.html").write_text("<html></html>")
+    (run1 / "translations" / "a.en.txt").write_text("a")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"name": "some web app"}))
+    (other / "b.txt").write_text("b")
+    assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == ["a.txt", "other/b.txt"]

@@ -34,7 +34,8 @@ def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
 
     Hidden files and folders (``.git``, ``.DS_Store``) are left out, and so is
     everything under the folders in ``exclude`` (the run's own output folder,
-    whose ``translations/*.txt`` and ``review.html`` must not be read back).
+    whose ``translations/*.txt`` and ``review.html`` must not be read back) and
+    under any earlier run's folder (one holding a pipeline ``manifest.json``).
     """
     input_dir = Path(input_dir)
     if not input_dir.exists():
@@ -42,6 +43,8 @@ def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     if not input_dir.is_dir():
         raise InputError(f"not a folder: {input_dir} (pass the folder that holds the documents)")
     excluded = [Path(p).resolve() for p in exclude]
+    excluded += [m.parent.resolve() for m in input_dir.rglob("manifest.json")
+                 if m.parent != input_dir and _is_run_manifest(m)]
     found = []
     for path in input_dir.rglob("*"):
         rel = path.relative_to(input_dir)
@@ -52,6 +55,17 @@ def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
         if path.suffix.lower() in SUFFIXES and path.is_file():
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(input_dir).as_posix())
+
+
+def _is_run_manifest(path: Path) -> bool:
+    """Whether ``path`` is the ``manifest.json`` of a pipeline run (its folder holds outputs, not input)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return isinstance(data, dict) and data.get("tool", {}).get("name") == "pipeline"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
