@@ -252,3 +252,21 @@ def test_language_codes_are_case_insensitive(ru_en, seeds_dir, tmp_path):
     result = runner.invoke(app, ["translate", "-", "--from", "RU", "--to", "En", "--no-cache"], input="Привет мир!\n")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Hello world!\n"
+
+
+def test_a_models_folder_that_is_a_file_is_one_line(seeds_dir, tmp_path):
+    """ARGOS_PACKAGES_DIR naming a file: argostranslate fails as it is imported; the user gets one line, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "ARGOS_PACKAGES_DIR": str(blocker)}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "translate", "-", "--from", "ru", "--no-cache"],
+                          input="Привет мир!\n", env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(blocker) in lines[0], proc.stderr
+    assert "unexpected" not in lines[0]

@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.errors import ModelNotInstalledError, TranslationError, UsageError
 from pipeline.models import UNDETERMINED
-from pipeline.translate.packages import InstalledPackage, install_hint, list_packages, packages_dir
+from pipeline.translate.packages import InstalledPackage, argos_settings, install_hint, list_packages, packages_dir
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,7 @@ class DecodingSettings:
     @classmethod
     def from_argos(cls, **overrides: Any) -> DecodingSettings:
         """argostranslate's settings as its ``settings`` module reads them (``ARGOS_BEAM_SIZE``, settings.json)."""
-        from argostranslate import settings as argos_settings
-
-        base = cls(beam_size=max(1, int(argos_settings.beam_size)))
+        base = cls(beam_size=max(1, int(argos_settings().beam_size)))
         return cls(**{**asdict(base), **{k: v for k, v in overrides.items() if v is not None}})
 
     def options(self) -> dict[str, Any]:
@@ -179,9 +177,7 @@ class TranslationEngine:
         self.cache = cache
         self.decoding = decoding or DecodingSettings.from_argos()
         if compute_type is None:
-            from argostranslate import settings as argos_settings
-
-            compute_type = argos_settings.compute_type
+            compute_type = argos_settings().compute_type
         self.compute_type = compute_type
         self.max_batch_size = max_batch_size
         self.chunk_size = chunk_size
