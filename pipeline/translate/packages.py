@@ -57,7 +57,7 @@ def argos_settings() -> Any:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         raise UsageError(
             f"argostranslate cannot use its folder{where}: {exc.strerror or exc} "
-            "(check ARGOS_PACKAGES_DIR and XDG_DATA_HOME)"
+            "(check ARGOS_PACKAGES_DIR, XDG_DATA_HOME and XDG_CACHE_HOME)"
         ) from exc
     return settings
 
