@@ -27,7 +27,10 @@ def run(
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="Run without any glossary.")] = False,
 ) -> None:
-    """Ingest, detect languages, split sentences, apply the glossary, translate and align every document under INPUT_DIR; write the tables, the corpus and the review page."""
+    """Translate and align every document under INPUT_DIR.
+
+    Ingest, detect languages, split sentences, apply the glossary, translate, align, write review.html.
+    """
     from pipeline.api import run_batch
     from pipeline.config import GlossaryConfig, RunConfig, TranslateConfig
 
