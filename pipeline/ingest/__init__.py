@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.errors import IngestError, InputError
 from pipeline.ingest.decode import decode
-from pipeline.ingest.markup import clean_paragraphs, html_blocks, markdown_blocks
+from pipeline.ingest.markup import clean_paragraphs, front_matter, html_blocks, markdown_blocks
 from pipeline.models import Document, DocStatus, Span
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
@@ -116,7 +116,8 @@ def ingest_bytes(data: bytes, *, doc_id: str, rel_path: str, html: bool = False)
         meta, blocks = html_blocks(text)
         cleaned = clean_paragraphs(blocks, meta)
     else:
-        cleaned = clean_paragraphs(markdown_blocks(text))
+        meta, body = front_matter(text)
+        cleaned = clean_paragraphs(markdown_blocks(body), meta)
     if not cleaned.paragraphs:
         return _skipped(base, "no text after removing markup")
     spans, cursor = [], 0
