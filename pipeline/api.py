@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,7 +14,7 @@ from pipeline.align.stage import ALIGN_STAGE
 from pipeline.glossary import stage as glossary_stage
 from pipeline.config import RunConfig
 from pipeline.errors import InputError
-from pipeline.outputs import manifest, write_manifest, write_tables
+from pipeline.outputs import manifest, remove_stale_outputs, write_manifest, write_tables
 from pipeline.stages import MANIFEST, Batch, Progress, RunContext, Stage, check_order
 
 
@@ -43,8 +44,9 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
     """Run every stage over ``config.input_dir`` and write the outputs to ``config.out_dir``."""
     stages = default_stages() if stages is None else stages
     check_order(stages)
-    if Path(config.out_dir).exists() and not Path(config.out_dir).is_dir():
-        raise InputError(f"output path is not a folder: {config.out_dir}")
+    _check_out_dir(Path(config.out_dir))
+    if Path(config.out_dir).resolve() == Path(config.input_dir).resolve():
+        raise InputError(f"the output folder is the input folder: {config.out_dir} (give --out another folder)")
     ctx = RunContext(config=config, progress=progress or Progress())
     for stage in stages:
         if stage.prepare is not None:
@@ -75,8 +77,21 @@ def run_batch(config: RunConfig, *, progress: Progress | None = None, stages: li
         },
         extra=batch.artifacts.get(MANIFEST),
     )
+    remove_stale_outputs(out_dir, written)
     written.append(write_manifest(out_dir, data))
     return RunReport(batch=batch, counts=ctx.counts, outputs=written, manifest=data)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be made or written to."""
+    for folder in (out_dir, *out_dir.parents):
+        if not folder.exists():
+            continue
+        if not folder.is_dir():
+            raise InputError(f"output path is not a folder: {folder}")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"cannot write to {folder}: permission denied")
+        return
 
 
 def detect_files(paths: list[Path], config: RunConfig | None = None) -> list[dict[str, Any]]:

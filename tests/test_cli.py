@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -75,10 +76,17 @@ def test_manifest(seeds_run):
 
 
 def test_same_input_same_files(seeds_run, seeds_dir, tmp_path):
+    tmp_path = tmp_path / seeds_run.name  # review.html's title is the output folder's name
     result = invoke("run", seeds_dir, "--out", tmp_path, "--quiet")
     assert result.exit_code == 0
     for name in ("documents.csv", "sentences.csv"):
         assert (tmp_path / name).read_bytes() == (seeds_run / name).read_bytes()
+    # every other output too (review.html, corpus.tmx, aligned.csv, moses/…), wherever the run wrote it
+    files = sorted(p.relative_to(seeds_run).as_posix() for p in seeds_run.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    for name in files:
+        if name != "manifest.json":
+            assert (tmp_path / name).read_bytes() == (seeds_run / name).read_bytes(), name
     first, second = (json.loads((d / "manifest.json").read_text()) for d in (seeds_run, tmp_path))
     for m in (first, second):
         m.pop("timing")
@@ -168,3 +176,104 @@ def test_run_review_threshold_flags_translation_pairs(seeds_dir, tmp_path):
     settings = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["settings"]
     assert settings["align"]["low_score"] == 0.7 and settings["review"]["threshold"] == 0.7
     assert invoke("run", seeds_dir, "--out", tmp_path, "--review-threshold", "2").exit_code == 2
+
+
+def test_out_dir_inside_the_input_dir_is_not_read_back(tmp_path):
+    """The run's own outputs (translations/*.txt, review.html) must not become input documents on the next run."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    for _ in range(2):
+        result = invoke("run", inp, "--out", inp / "out", "--quiet", "--no-glossary")
+        assert result.exit_code == 0, result.output
+        assert (inp / "out" / "review.html").exists()
+        assert read_csv(inp / "out" / "documents.csv")["path"].tolist() == ["a.txt"]
+
+
+def test_out_dir_that_is_the_input_dir(tmp_path):
+    (tmp_path / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    result = invoke("run", tmp_path, "--out", tmp_path / ".", "--quiet")
+    assert result.exit_code == 2 and "the output folder is the input folder" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_rerun_into_the_same_folder_removes_what_the_last_run_wrote_and_this_one_did_not(seeds_run, seeds_dir, tmp_path):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(seeds_run, out)
+    assert sorted(p.name for p in (out / "moses").iterdir())  # the seeds' English articles give en-en pairs
+    (out / "my-notes.txt").write_text("mine")
+    (out / "moses" / "mine.txt").write_text("mine")
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(seeds_dir / "002_c0db5b339b703ab1.txt", one)
+    result = invoke("run", one, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(manifest["outputs"] + ["my-notes.txt", "moses/mine.txt"])
+
+
+COMMANDS = [
+    ["run"], ["detect"], ["translate"], ["align"], ["models", "list"], ["models", "install"], ["models", "remove"],
+    ["glossary", "check"], ["glossary", "validate"], ["glossary", "export"], ["glossary", "import"],
+    ["review", "apply"], ["review", "html"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_names_arguments_as_the_text_does(command):
+    """The usage line names each argument in capitals, as the command's description refers to it (INPUT_DIR, FILE)."""
+    import re
+
+    result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    usage = next(line for line in result.output.splitlines() if "Usage:" in line)
+    placeholders = re.findall(r"[\[{]([^\]}]+)[\]}]", usage.split(" ".join(command), 1)[1])
+    assert all(p == "OPTIONS" or p == p.upper() for p in placeholders), usage
+
+
+def test_run_help_says_what_the_run_does():
+    text = " ".join(runner.invoke(app, ["run", "--help"], terminal_width=200).output.split())
+    for word in ("glossary", "align", "review"):
+        assert word in text.split("Arguments")[0], word
+
+
+def test_out_dir_below_a_file_stops_before_any_work(tmp_path, monkeypatch):
+    import pipeline.ingest
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(pipeline.ingest, "discover", lambda *a, **k: pytest.fail("the run started"))
+    result = invoke("run", tmp_path, "--out", tmp_path / "file" / "out", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [f"error: output path is not a folder: {tmp_path / 'file'}"]
+
+
+def test_another_programs_manifest_in_the_output_folder_removes_nothing(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text("Belarus is located some 7,000 kilometers away from Korea.", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"outputs": ["notes.txt"]}), encoding="utf-8")
+    result = invoke("run", inp, "--out", out, "--quiet", "--no-glossary")
+    assert result.exit_code == 0, result.output
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_output_cut_short_by_the_reader_is_no_error(tmp_path):
+    """`pipeline … | head -1`: the reader closing the pipe ends the command quietly, as it does for any Unix tool."""
+    import os
+
+    text = tmp_path / "in.txt"
+    text.write_text("Инвесторы вкладывают в цепочки и блокчейн.\n" * 3000, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "glossary", "check", str(text), "--format", "csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.readline().startswith(b"line,entry")
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert stderr == ""

@@ -69,3 +69,70 @@ def test_html_page_metadata():
 def test_unreadable_file_is_skipped(tmp_path):
     doc = read_document(tmp_path / "gone.txt", doc_id="gone", rel_path="gone.txt")
     assert doc.status is DocStatus.SKIPPED and "unreadable" in doc.reason
+
+
+def test_discover_leaves_out_the_output_folder(tmp_path):
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "out" / "translations").mkdir(parents=True)
+    (tmp_path / "out" / "review.html").write_text("<html></html>")
+    (tmp_path / "out" / "translations" / "a.en.txt").write_text("a")
+    (tmp_path / "outside.txt").write_text("b")
+    found = discover(tmp_path, exclude=[tmp_path / "out" / ".." / "out"])
+    assert [p.name for p in found] == ["a.txt", "outside.txt"]
+    assert len(discover(tmp_path, exclude=[tmp_path.parent / "elsewhere"])) == 4
+
+
+def test_unique_doc_ids_never_repeat_even_ignoring_case():
+    """Ids name files (translations/<doc_id>.en.txt), so two documents must never share one, on any file system."""
+    ids = unique_doc_ids(["a.md", "a.txt", "a.txt.md"])
+    assert ids[:2] == ["a.md", "a.txt"] and len({i.casefold() for i in ids}) == 3
+    ids = unique_doc_ids(["A.txt", "a.txt", "b.txt"])
+    assert len({i.casefold() for i in ids}) == 3 and ids[2] == "b"
+    assert unique_doc_ids(["a.md", "a.txt", "a.txt.md"]) == unique_doc_ids(["a.md", "a.txt", "a.txt.md"])
+
+
+def test_a_folder_without_input_files_is_said_so(tmp_path, caplog):
+    import logging
+
+    from pipeline.config import RunConfig
+    from pipeline.ingest import run
+    from pipeline.stages import Batch, RunContext
+
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    with caplog.at_level(logging.WARNING):
+        batch = run(Batch(()), RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out")))
+    assert batch.documents == ()
+    assert any("no input files" in r.getMessage() and str(tmp_path) in r.getMessage() for r in caplog.records)
+
+
+def test_discover_leaves_out_earlier_run_folders_inside_the_input(tmp_path):
+    """`pipeline run docs --out docs/run2` after `--out docs/run1`: run1's review.html and translations are no input."""
+    import json
+
+    (tmp_path / "a.txt").write_text("a")
+    run1 = tmp_path / "run1"
+    (run1 / "translations").mkdir(parents=True)
+    (run1 / "manifest.json").write_text(json.dumps({"tool": {"name": "pipeline", "version": "0"}}))
+    (run1 / "review.html").write_text("<html></html>")
+    (run1 / "translations" / "a.en.txt").write_text("a")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"name": "some web app"}))
+    (other / "b.txt").write_text("b")
+    assert [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)] == ["a.txt", "other/b.txt"]
+
+
+def test_markdown_front_matter_is_metadata_not_text():
+    """Hugo/Jekyll exports start with a YAML block: its title, date and URL are metadata, none of it is text."""
+    data = (
+        '---\ntitle: "Беларусь и Корея"\ndate: 2019-04-11\nsource: https://example.org/x\ntags: [a, b]\n---\n\n'
+        "Белорусские дипломаты ищут южнокорейских инвесторов.\n"
+    ).encode("utf-8")
+    doc = ingest_bytes(data, doc_id="a", rel_path="a.md")
+    assert doc.text == "Белорусские дипломаты ищут южнокорейских инвесторов."
+    assert (doc.title, doc.date, doc.source_url) == ("Беларусь и Корея", "2019-04-11", "https://example.org/x")
+
+
+def test_rules_around_a_paragraph_are_not_front_matter():
+    doc = ingest_bytes("---\nJust a paragraph between rules.\n---\n\nMore text.\n".encode(), doc_id="a", rel_path="a.md")
+    assert "Just a paragraph between rules." in doc.text and "More text." in doc.text

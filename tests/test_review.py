@@ -232,3 +232,23 @@ def test_write_review_page_is_atomic_and_utf8(tmp_path: Path) -> None:
     assert raw.startswith(b"<!DOCTYPE html>") and '<meta charset="utf-8">'.encode() in raw
     assert "Корейские".encode("utf-8") in raw
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_page_is_a_function_of_the_run(fixture_html: str) -> None:
+    """No wall-clock time in the page unless asked for: the same run gives the same review.html byte for byte."""
+    from datetime import datetime, timezone
+
+    view = build_view(fx.pairs(), threshold=0.5, title="t")
+    page = render_page(view)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", fixture_html)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)
+    stamped = render_page(view, generated=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    assert "Generated 2026-01-02T03:04:05+00:00 by pipeline" in stamped
+
+
+@pytest.mark.parametrize("threshold", ["7", "-0.1", "nan"])
+def test_review_html_threshold_outside_0_to_1_is_a_usage_error(tmp_path: Path, threshold: str) -> None:
+    write_aligned_csv(tmp_path / "aligned.csv", fx.pairs())
+    result = CliRunner().invoke(app, ["review", "html", str(tmp_path), "--threshold", threshold])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "review.html").exists()

@@ -250,3 +250,18 @@ def test_a_code_page_save_that_lost_characters_is_refused_with_a_hint(run_dir: P
     ]
     assert "read as cp1251; saving as 'CSV UTF-8'" in str(caught.value)
     assert not (tmp_path / "final").exists()
+
+
+def test_applying_again_into_the_same_folder_leaves_no_moses_file_of_the_last_time(run_dir: Path, tmp_path: Path) -> None:
+    header, rows = reviewed_rows(run_dir)
+    apply_review(save(tmp_path / "r.csv", header, rows), tmp_path / "final", run_dir=run_dir)
+    assert (tmp_path / "final" / "moses" / "corpus.en-en.en.1").exists()
+    (tmp_path / "final" / "moses" / "README.txt").write_text("mine", encoding="utf-8")
+    only_ru = {"t0000": "accept"}
+    header, rows = reviewed_rows(run_dir, decisions=only_ru, edits={})
+    result = apply_review(save(tmp_path / "r.csv", header, rows), tmp_path / "final", run_dir=run_dir)
+    assert sorted(p.name for p in (tmp_path / "final" / "moses").iterdir()) == [
+        "README.txt", "corpus.ru-en.en", "corpus.ru-en.ru"]
+    assert len(result.kept) == 1
+    assert (tmp_path / "final" / "moses" / "corpus.ru-en.en").read_text(encoding="utf-8").splitlines() == [
+        fx.RU_SENTENCES[0][1]]

@@ -84,3 +84,10 @@ def test_pipeline_run_prints_the_summary_on_stderr_unless_quiet(seeds_dir: Path,
     quiet = CliRunner().invoke(app, ["run", str(seeds_dir), "--out", str(tmp_path / "b"), "--quiet"])
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
     assert (tmp_path / "b" / "review.html").is_file()
+
+
+def test_one_file_in_a_folder_is_one_file() -> None:
+    from pipeline.review.summary import _outputs
+
+    assert _outputs(("aligned.csv", "translations/a.en.txt", "moses/x.1", "moses/x.2")) == (
+        "aligned.csv, moses/ (2 files), translations/ (1 file)")

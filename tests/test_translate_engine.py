@@ -309,3 +309,42 @@ def test_a_killed_process_resumes_from_the_cache(ru_en, tmp_path, counting):
     assert [o.translation for o in outcomes] == EXPECTED
     assert counting.sentences == len(SENTENCES) - 3
     assert [o.status for o in outcomes].count("cached") == 3
+
+
+def test_a_sentence_the_backend_fails_on_leaves_only_itself_untranslated(ru_en, monkeypatch):
+    """One bad sentence (CTranslate2 raising on it) must not cost every other sentence of its language."""
+    real_loader = engine_module.load_translator
+    poison = "Собака мир"
+
+    class Failing(CountingTranslator):
+        def translate_batch(self, batch, **kwargs):
+            if any("".join(tokens).replace("▁", " ").strip() == poison for tokens in batch):
+                raise RuntimeError("out of memory")
+            return self.real.translate_batch(batch, **kwargs)
+
+    monkeypatch.setattr(engine_module, "load_translator", lambda *a, **k: Failing(real_loader(*a, **k)))
+    engine = TranslationEngine(threads=1)
+    outcomes = engine.translate([("ru", s) for s in SENTENCES], "en")
+    statuses = [o.status for o in outcomes]
+    bad = SENTENCES.index(poison)
+    assert statuses[bad] == "untranslated" and "out of memory" in outcomes[bad].note
+    assert [o.translation for i, o in enumerate(outcomes) if i != bad] == [e for i, e in enumerate(EXPECTED) if i != bad]
+    assert statuses.count("translated") == len(SENTENCES) - 1
+
+
+def test_a_backend_that_fails_on_everything_is_not_tried_sentence_by_sentence(ru_en, monkeypatch):
+    real_loader = engine_module.load_translator
+
+    class Broken(CountingTranslator):
+        calls = 0
+
+        def translate_batch(self, batch, **kwargs):
+            type(self).calls += 1
+            raise RuntimeError("device lost")
+
+    monkeypatch.setattr(engine_module, "load_translator", lambda *a, **k: Broken(real_loader(*a, **k)))
+    engine = TranslationEngine(threads=1, chunk_size=1)
+    texts = [f"мир {n}" for n in range(200)]
+    outcomes = engine.translate([("ru", t) for t in texts], "en")
+    assert {o.status for o in outcomes} == {"untranslated"} and "device lost" in outcomes[-1].note
+    assert Broken.calls < 40

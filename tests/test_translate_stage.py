@@ -228,3 +228,45 @@ def test_end_to_end_in_a_subprocess(ru_en, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "Hello world!\n"
+
+
+def test_a_cache_that_cannot_be_opened_costs_the_cache_not_the_run(ru_en, seeds_dir, tmp_path, caplog):
+    """--cache pointing at a folder (or anywhere unusable): translate without the cache, with one warning."""
+    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True,
+                       translate=TranslateConfig(cache_path=tmp_path))
+    with caplog.at_level(logging.WARNING):
+        report = run_batch(config)
+    assert report.counts["translate"]["translated"] > 0
+    warnings = [r.getMessage() for r in caplog.records if "translation cache" in r.getMessage()]
+    assert len(warnings) == 1 and "without the cache" in warnings[0]
+    assert (tmp_path / "out" / "sentences.csv").exists()
+
+
+def test_language_codes_are_case_insensitive(ru_en, seeds_dir, tmp_path):
+    result = run_cli("run", str(seeds_dir), "--out", str(tmp_path / "out"), "--quiet", "--to", "EN", "--no-cache")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(tmp_path / "out" / "sentences.csv")
+    assert set(rows[rows.lang == "en"].translation_status) == {"passthrough"}
+    assert set(rows[rows.lang == "ru"].translation_status) == {"translated"}
+    assert (tmp_path / "out" / "translations" / "000_5286f2786187ce81.en.txt").exists()
+    result = runner.invoke(app, ["translate", "-", "--from", "RU", "--to", "En", "--no-cache"], input="Привет мир!\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Hello world!\n"
+
+
+def test_a_models_folder_that_is_a_file_is_one_line(seeds_dir, tmp_path):
+    """ARGOS_PACKAGES_DIR naming a file: argostranslate fails as it is imported; the user gets one line, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "ARGOS_PACKAGES_DIR": str(blocker)}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "translate", "-", "--from", "ru", "--no-cache"],
+                          input="Привет мир!\n", env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(blocker) in lines[0], proc.stderr
+    assert "unexpected" not in lines[0]

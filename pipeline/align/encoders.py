@@ -323,6 +323,9 @@ class SentenceTransformerEncoder:
         self.cache = cache or VectorCache()
         self.batch_size = batch_size
         source = _resolve_st_model(name_or_path)
+        looks_like_path = name_or_path.startswith(("/", "./", "../", "~", "\\")) or bool(Path(name_or_path).drive)
+        if looks_like_path and not Path(source).expanduser().exists():  # say so before the library guesses at it
+            raise EncoderError(f"cannot load sentence-transformers model {name_or_path!r}: no such folder")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:

@@ -155,8 +155,12 @@ def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"pairs file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read pairs file {path} as UTF-8 text: {exc}") from exc
     jobs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.rstrip("\r\n").split("\t")
@@ -166,6 +170,8 @@ def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
         for p in (src, tgt):
             if not p.is_file():
                 raise InputError(f"{path}:{number}: file not found: {p}")
+        if out.is_dir():
+            raise AlignmentError(f"{path}:{number}: the output is a folder, not a file: {out}")
         jobs.append((src, tgt, out))
     if not jobs:
         raise AlignmentError(f"{path}: no pairs to align")

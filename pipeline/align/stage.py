@@ -181,7 +181,8 @@ def write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
     properties = {
         "pipeline-version": __version__,
         "encoder": encoder.name if encoder is not None else ctx.config.align.encoder,
-        **{key.replace("_", "-"): value for key, value in ctx.config.settings().items()},
+        # where the corpus was written is no property of it (and would make two runs' corpora differ)
+        **{key.replace("_", "-"): value for key, value in ctx.config.settings().items() if key != "out_dir"},
     }
     written.append(write_tmx(out_dir / CORPUS_TMX, corpus, properties, tool_version=__version__))
     written.extend(write_moses(out_dir / MOSES_DIR, corpus))

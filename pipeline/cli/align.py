@@ -25,8 +25,8 @@ class AlignFormat(str, Enum):
 @app.command()
 @handle_errors
 def align(
-    src: Annotated[Optional[Path], typer.Argument(help="Source document (or, with --presplit, one sentence per line).")] = None,
-    tgt: Annotated[Optional[Path], typer.Argument(help="Target document.")] = None,
+    src: Annotated[Optional[Path], typer.Argument(metavar="SRC", help="Source document (or, with --presplit, one sentence per line).")] = None,
+    tgt: Annotated[Optional[Path], typer.Argument(metavar="TGT", help="Target document.")] = None,
     src_lang: Annotated[Optional[str], typer.Option("--src-lang", help="Source language (detected when omitted).")] = None,
     tgt_lang: Annotated[Optional[str], typer.Option("--tgt-lang", help="Target language (detected when omitted).")] = None,
     presplit: Annotated[bool, typer.Option("--presplit", help="Files hold one sentence per line; no segmentation.")] = False,

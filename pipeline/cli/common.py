@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import io
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
@@ -66,12 +69,28 @@ def handle_errors(fn: F) -> F:
             raise fail(str(exc), exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`pipeline … | head`): stop quietly, as Unix tools do
+            _silence_stdout()
+            raise typer.Exit(SIGPIPE_EXIT_CODE) from None
         except Exception as exc:
             if _state["verbose"]:
                 raise
             raise fail(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", 1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+SIGPIPE_EXIT_CODE = 141
+"""128 + SIGPIPE: what a shell reports for a command whose reader closed the pipe."""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 class RichProgress(Progress):

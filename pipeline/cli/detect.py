@@ -23,7 +23,7 @@ class DetectFormat(str, Enum):
 @app.command()
 @handle_errors
 def detect(
-    paths: Annotated[list[Path], typer.Argument(help="Files to identify.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE", help="Files to identify.")],
     fmt: Annotated[DetectFormat, typer.Option("--format", "-f", help="Output format.")] = DetectFormat.table,
 ) -> None:
     """Print the path, language and score of each file."""

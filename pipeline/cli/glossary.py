@@ -47,7 +47,7 @@ def _glossary_path(path: Path | None) -> Path:
 @sub.command()
 @handle_errors
 def check(
-    file: Annotated[Path, typer.Argument(help="Text file, one segment per line ('-' for stdin).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Text file, one segment per line ('-' for stdin).")],
     lang: Annotated[str, typer.Option("--lang", help="Language of the text.")] = "ru",
     glossary: GlossaryOption = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.json,
@@ -85,7 +85,7 @@ def check(
 
 @sub.command()
 @handle_errors
-def validate(path: Annotated[Path | None, typer.Argument(help="Glossary file or folder (default: ./glossary).")] = None) -> None:
+def validate(path: Annotated[Path | None, typer.Argument(metavar="PATH", help="Glossary file or folder (default: ./glossary).")] = None) -> None:
     """Report every problem in a glossary as FILE:LINE: message; exit 2 if there is any."""
     from pipeline.glossary import read_glossary
 
@@ -126,7 +126,7 @@ def export(
 @sub.command("import")
 @handle_errors
 def import_(
-    file: Annotated[Path, typer.Argument(help="A .tbx file (or a two-column .csv).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .tbx file (or a two-column .csv).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Glossary .tsv to write (default: stdout).")] = None,
     source_lang: Annotated[str | None, typer.Option("--from", help="Source language (CSV: required; TBX: which langSet).")] = None,
     target_lang: Annotated[str | None, typer.Option("--to", help="CSV: target language.")] = None,

@@ -16,7 +16,7 @@ app.add_typer(sub, name="review")
 @sub.command("apply")
 @handle_errors
 def apply_cmd(
-    reviewed: Annotated[Path, typer.Argument(help="The reviewed copy of aligned.csv (as a spreadsheet saved it).")],
+    reviewed: Annotated[Path, typer.Argument(metavar="REVIEWED", help="The reviewed copy of aligned.csv (as a spreadsheet saved it).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the final corpus (aligned.csv, corpus.tmx, moses/).")],
     run: Annotated[
         Optional[Path], typer.Option("--run", help="The run folder to check against (default: the reviewed file's folder).")
@@ -33,10 +33,10 @@ def apply_cmd(
 @sub.command("html")
 @handle_errors
 def html_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder (the --out of `pipeline run`).")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run folder (the --out of `pipeline run`).")],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the page (default: RUN_DIR/review.html).")] = None,
     threshold: Annotated[
-        Optional[float], typer.Option("--threshold", help="Review threshold (default: the run's setting).")
+        Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Review threshold, 0 to 1 (default: the run's setting).")
     ] = None,
 ) -> None:
     """Regenerate review.html from a run folder's aligned.csv (with glossary_report.csv and sentences.csv if present)."""

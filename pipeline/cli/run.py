@@ -13,7 +13,7 @@ from pipeline.cli.common import RichProgress, app, err_console, handle_errors
 @app.command()
 @handle_errors
 def run(
-    input_dir: Annotated[Path, typer.Argument(help="Folder of documents (.txt, .md, .html), read recursively.")],
+    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of documents (.txt, .md, .html), read recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("outputs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
     to: Annotated[str, typer.Option("--to", help="Language to translate into.")] = "en",
@@ -34,7 +34,10 @@ def run(
         typer.Option("--review-threshold", min=0.0, max=1.0, help="Translation pairs scoring below this are flagged low-score."),
     ] = 0.5,
 ) -> None:
-    """Ingest, detect languages, split sentences, apply the glossary, translate and align every document under INPUT_DIR."""
+    """Translate and align every document under INPUT_DIR.
+
+    Ingest, detect languages, split sentences, apply the glossary, translate, align, write review.html.
+    """
     from pipeline.api import run_batch
     from pipeline.config import AlignConfig, GlossaryConfig, ReviewConfig, RunConfig, TranslateConfig
 

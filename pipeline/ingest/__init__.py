@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.errors import IngestError, InputError
 from pipeline.ingest.decode import decode
-from pipeline.ingest.markup import clean_paragraphs, html_blocks, markdown_blocks
+from pipeline.ingest.markup import clean_paragraphs, front_matter, html_blocks, markdown_blocks
 from pipeline.models import Document, DocStatus, Span
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
@@ -29,34 +29,70 @@ PARAGRAPH_SEPARATOR = "\n\n"
 __all__ = ["SUFFIXES", "discover", "ingest_bytes", "read_document", "unique_doc_ids"]
 
 
-def discover(input_dir: Path) -> list[Path]:
+def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Input files under ``input_dir``, recursively, in a stable (sorted) order.
 
-    Hidden files and folders (``.git``, ``.DS_Store``) are left out.
+    Hidden files and folders (``.git``, ``.DS_Store``) are left out, and so is
+    everything under the folders in ``exclude`` (the run's own output folder,
+    whose ``translations/*.txt`` and ``review.html`` must not be read back) and
+    under any earlier run's folder (one holding a pipeline ``manifest.json``).
     """
     input_dir = Path(input_dir)
     if not input_dir.exists():
         raise InputError(f"input folder not found: {input_dir}")
     if not input_dir.is_dir():
         raise InputError(f"not a folder: {input_dir} (pass the folder that holds the documents)")
+    excluded = [Path(p).resolve() for p in exclude]
+    excluded += [m.parent.resolve() for m in input_dir.rglob("manifest.json")
+                 if m.parent != input_dir and _is_run_manifest(m)]
     found = []
     for path in input_dir.rglob("*"):
         rel = path.relative_to(input_dir)
         if any(part.startswith(".") for part in rel.parts):
+            continue
+        if excluded and any(path.resolve().is_relative_to(ex) for ex in excluded):
             continue
         if path.suffix.lower() in SUFFIXES and path.is_file():
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(input_dir).as_posix())
 
 
+def _is_run_manifest(path: Path) -> bool:
+    """Whether ``path`` is the ``manifest.json`` of a pipeline run (its folder holds outputs, not input)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return isinstance(data, dict) and data.get("tool", {}).get("name") == "pipeline"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
-    """Stable ids: the relative path without its suffix, or with it where two files would clash."""
+    """Stable ids: the relative path without its suffix, or with it where two files would clash.
+
+    Ids name output files (``translations/<doc_id>.en.txt``), so they differ ignoring letter case
+    too; what still clashes (``a.txt`` beside ``a.txt.md``) gets ``~2``, ``~3``… in path order.
+    """
     rel_paths = list(rel_paths)
     stems = [rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel for rel in rel_paths]
     counts: dict[str, int] = {}
     for stem in stems:
-        counts[stem] = counts.get(stem, 0) + 1
-    return [rel if counts[stem] > 1 else stem for stem, rel in zip(stems, rel_paths)]
+        counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
+    ids = [rel if counts[stem.casefold()] > 1 else stem for stem, rel in zip(stems, rel_paths)]
+    taken = {doc_id.casefold() for doc_id in ids}
+    seen: set[str] = set()
+    unique = []
+    for doc_id in ids:
+        if doc_id.casefold() in seen:
+            n = 2
+            while f"{doc_id}~{n}".casefold() in taken:
+                n += 1
+            doc_id = f"{doc_id}~{n}"
+            taken.add(doc_id.casefold())
+        seen.add(doc_id.casefold())
+        unique.append(doc_id)
+    return unique
 
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
@@ -80,7 +116,8 @@ def ingest_bytes(data: bytes, *, doc_id: str, rel_path: str, html: bool = False)
         meta, blocks = html_blocks(text)
         cleaned = clean_paragraphs(blocks, meta)
     else:
-        cleaned = clean_paragraphs(markdown_blocks(text))
+        meta, body = front_matter(text)
+        cleaned = clean_paragraphs(markdown_blocks(body), meta)
     if not cleaned.paragraphs:
         return _skipped(base, "no text after removing markup")
     spans, cursor = [], 0
@@ -120,7 +157,12 @@ def run(batch, ctx):
     from pipeline.stages import Batch
 
     input_dir = Path(ctx.config.input_dir)
-    paths = discover(input_dir)
+    paths = discover(input_dir, exclude=[ctx.config.out_dir])
+    if not paths:
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "no input files under %s (looked for %s)", input_dir, ", ".join(sorted(SUFFIXES)))
     rels = [p.relative_to(input_dir).as_posix() for p in paths]
     docs = []
     for path, rel, doc_id in ctx.progress.track(list(zip(paths, rels, unique_doc_ids(rels))), "ingest", total=len(paths)):

@@ -199,6 +199,45 @@ def strip_bullet(text: str) -> str:
     return stripped
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def front_matter(text: str) -> tuple[HtmlMeta | None, str]:
+    """A leading YAML front-matter block (Hugo, Jekyll, Pandoc) as metadata, and the text after it.
+
+    Only a block that reads as a YAML mapping counts; otherwise the text comes back unchanged
+    (``---`` lines around a paragraph are horizontal rules).
+    """
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return None, text
+    import yaml
+
+    try:
+        data = yaml.safe_load(match["yaml"])
+    except yaml.YAMLError:
+        return None, text
+    if not isinstance(data, dict):
+        return None, text
+    fields = {str(key).lower(): value for key, value in data.items()}
+
+    def first(*keys: str) -> str:
+        for key in keys:
+            value = fields.get(key)
+            if value is not None and not isinstance(value, (list, dict)) and str(value).strip():
+                return str(value).strip()
+        return ""
+
+    meta = HtmlMeta(
+        title=first("title"),
+        date=first("date", "published", "pubdate", "publishdate"),
+        source_url=first("source_url", "source", "canonical", "canonical_url", "original", "url", "link"),
+    )
+    if meta.source_url and not re.match(r"https?://", meta.source_url):
+        meta = HtmlMeta(meta.title, meta.date, "")
+    return meta, text[match.end():]
+
+
 def clean_paragraphs(blocks: list[RawBlock], meta: HtmlMeta | None = None) -> Cleaned:
     """Drop page furniture and lift title, date and source URL out of ``blocks``."""
     title = meta.title if meta else ""

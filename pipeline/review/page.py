@@ -9,7 +9,7 @@ then filters by toggling rows.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,11 @@ def _template_text(name: str) -> str:
 
 
 def render_page(view: dict[str, Any], *, generated: datetime | None = None) -> str:
-    """The complete HTML document for a view built by :func:`pipeline.review.view.build_view`."""
+    """The complete HTML document for a view built by :func:`pipeline.review.view.build_view`.
+
+    The page is a function of the view alone, so the same run gives the same page byte for byte;
+    it states when it was made only when ``generated`` is given.
+    """
     import jinja2
     from markupsafe import Markup
 
@@ -57,7 +61,6 @@ def render_page(view: dict[str, Any], *, generated: datetime | None = None) -> s
     for name, body in (("review.css", css), ("review.js", js)):
         if "</" in body:  # would end the inline element early
             raise ValueError(f"templates/{name} must not contain '</'")
-    generated = generated or datetime.now(timezone.utc)
     return env.get_template("review.html").render(
         view=view,
         counts=view["counts"],
@@ -65,7 +68,7 @@ def render_page(view: dict[str, Any], *, generated: datetime | None = None) -> s
         js=Markup(js),
         data=Markup(embed_json(view)),
         version=__version__,
-        generated=generated.isoformat(timespec="seconds"),
+        generated=generated.isoformat(timespec="seconds") if generated is not None else "",
     )
 
 

@@ -106,7 +106,7 @@ def _outputs(outputs: tuple[str, ...]) -> str:
             folders[head] += 1
         else:
             top.append(name)
-    top += [f"{folder}/ ({n} files)" for folder, n in sorted(folders.items())]
+    top += [f"{folder}/ ({n} file{'' if n == 1 else 's'})" for folder, n in sorted(folders.items())]
     return ", ".join(top)
 
 

@@ -10,12 +10,16 @@ translated and the next run resumes from there.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.errors import TranslationCacheError as CacheError
+
+log = logging.getLogger(__name__)
 
 CACHE_FILENAME = "translations.sqlite3"
 
@@ -90,25 +94,55 @@ class TranslationCache:
 
 
 class LazyCache:
-    """A :class:`TranslationCache` opened on first use, so a run with nothing to translate creates no file."""
+    """A :class:`TranslationCache` opened on first use, so a run with nothing to translate creates no file.
+
+    The cache only saves work: when it cannot be opened, read or written (a folder given as
+    ``--cache``, a full disk, a damaged file) the run goes on without it after one warning.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._cache: TranslationCache | None = None
+        self._broken = False
 
-    def _open(self) -> TranslationCache:
-        if self._cache is None:
-            self._cache = TranslationCache(self.path)
+    def _open(self) -> TranslationCache | None:
+        if self._cache is None and not self._broken:
+            try:
+                self._cache = TranslationCache(self.path)
+            except CacheError as exc:
+                self._give_up(exc)
         return self._cache
 
+    def _give_up(self, exc: CacheError) -> None:
+        log.warning("%s; translating without the cache", exc)
+        self._broken = True
+        if self._cache is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._cache.close()
+        self._cache = None
+
     def get_many(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str]:
-        return self._open().get_many(package, settings, sources)
+        cache = self._open()
+        if cache is None:
+            return {}
+        try:
+            return cache.get_many(package, settings, sources)
+        except CacheError as exc:
+            self._give_up(exc)
+            return {}
 
     def put_many(self, package: str, settings: str, pairs: Iterable[tuple[str, str]]) -> None:
-        self._open().put_many(package, settings, pairs)
+        cache = self._open()
+        if cache is None:
+            return
+        try:
+            cache.put_many(package, settings, pairs)
+        except CacheError as exc:
+            self._give_up(exc)
 
     def __len__(self) -> int:
-        return len(self._open())
+        cache = self._open()
+        return len(cache) if cache is not None else 0
 
     def close(self) -> None:
         if self._cache is not None:

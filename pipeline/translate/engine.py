@@ -25,7 +25,7 @@ from typing import Any
 
 from pipeline.errors import ModelNotInstalledError, TranslationError, UsageError
 from pipeline.models import UNDETERMINED
-from pipeline.translate.packages import InstalledPackage, install_hint, list_packages, packages_dir
+from pipeline.translate.packages import InstalledPackage, argos_settings, install_hint, list_packages, packages_dir
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,7 @@ class DecodingSettings:
     @classmethod
     def from_argos(cls, **overrides: Any) -> DecodingSettings:
         """argostranslate's settings as its ``settings`` module reads them (``ARGOS_BEAM_SIZE``, settings.json)."""
-        from argostranslate import settings as argos_settings
-
-        base = cls(beam_size=max(1, int(argos_settings.beam_size)))
+        base = cls(beam_size=max(1, int(argos_settings().beam_size)))
         return cls(**{**asdict(base), **{k: v for k, v in overrides.items() if v is not None}})
 
     def options(self) -> dict[str, Any]:
@@ -179,9 +177,7 @@ class TranslationEngine:
         self.cache = cache
         self.decoding = decoding or DecodingSettings.from_argos()
         if compute_type is None:
-            from argostranslate import settings as argos_settings
-
-            compute_type = argos_settings.compute_type
+            compute_type = argos_settings().compute_type
         self.compute_type = compute_type
         self.max_batch_size = max_batch_size
         self.chunk_size = chunk_size
@@ -339,15 +335,43 @@ class TranslationEngine:
             route = self.require(lang, target)
             model_id = "+".join(p.model_id for p in route)
             try:
-                results = self._translate_route(route, [items[i][1] for i in indices], track=track)
+                for pkg in route:  # a model that does not load fails the whole pair at once
+                    self.translator(pkg)
             except TranslationError as exc:
                 log.warning("%s", exc)
                 for i in indices:
                     outcomes[i] = Outcome("", UNTRANSLATED, model_id, note=str(exc))
                 continue
-            for i, (translation, cached) in zip(indices, results):
-                outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id)
+            results = self._translate_isolating(route, [items[i][1] for i in indices], track=track, budget=[8])
+            for i, result in zip(indices, results):
+                if isinstance(result, TranslationError):
+                    outcomes[i] = Outcome("", UNTRANSLATED, model_id, note=str(result))
+                else:
+                    translation, cached = result
+                    outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id)
         return [o for o in outcomes if o is not None]
+
+    def _translate_isolating(
+        self, route: list[InstalledPackage], texts: list[str], *, track=None, budget: list[int]
+    ) -> list[tuple[str, bool] | TranslationError]:
+        """:meth:`_translate_route`, but a failure costs only the texts it happens on.
+
+        When the backend fails on a batch, the texts are tried again in halves (what was
+        translated before the failure comes from the cache when there is one), down to the
+        single texts it fails on, which come back as the :class:`TranslationError`. After
+        ``budget[0]`` such texts the failure is taken as the backend's, not the texts', and the
+        rest fail without more tries.
+        """
+        try:
+            return list(self._translate_route(route, texts, track=track))
+        except TranslationError as exc:
+            if len(texts) == 1 or budget[0] <= 0:
+                budget[0] -= len(texts)
+                log.warning("%s (%d sentence(s) left untranslated)", exc, len(texts))
+                return [exc] * len(texts)
+            half = len(texts) // 2
+            return (self._translate_isolating(route, texts[:half], budget=budget)
+                    + self._translate_isolating(route, texts[half:], budget=budget))
 
     def _translate_route(self, route: list[InstalledPackage], texts: list[str], *, track=None) -> list[tuple[str, bool]]:
         """Each text through every package of the route, line by line; cached only when every step was."""

@@ -38,7 +38,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.errors import ModelDownloadError, ModelNotInstalledError, ModelPackageError
+from pipeline.errors import ModelDownloadError, ModelNotInstalledError, ModelPackageError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,26 @@ DOWNLOAD_TIMEOUT_S = 60.0
 _HIDDEN = "."
 
 
+def argos_settings() -> Any:
+    """``argostranslate.settings``, which makes its folders as it is imported: a folder that cannot be made
+    (``ARGOS_PACKAGES_DIR`` naming a file, a read-only home) is a one-line usage error, not a traceback."""
+    try:
+        from argostranslate import settings
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        raise UsageError(
+            f"argostranslate cannot use its folder{where}: {exc.strerror or exc} "
+            "(check ARGOS_PACKAGES_DIR, XDG_DATA_HOME and XDG_CACHE_HOME)"
+        ) from exc
+    return settings
+
+
 def packages_dir() -> Path:
     """The folder packages are installed in (``ARGOS_PACKAGES_DIR``, else argostranslate's setting)."""
     env = os.environ.get("ARGOS_PACKAGES_DIR")
     if env:
         return Path(env).expanduser()
-    from argostranslate import settings
-
+    settings = argos_settings()
     return Path(settings.get_setting("ARGOS_PACKAGES_DIR", default=settings.data_dir / "packages")).expanduser()
 
 
@@ -96,6 +109,7 @@ class InstalledPackage:
     @cached_property
     def argos(self) -> Any:
         """argostranslate's ``Package`` (metadata, tokenizer, ``target_prefix``)."""
+        argos_settings()  # its folders first, with a clear error
         from argostranslate.package import Package
 
         return Package(self.path)
@@ -261,6 +275,7 @@ def install_file(archive: str | Path, root: Path | None = None) -> InstalledPack
 def remove_package(from_code: str, to_code: str, root: Path | None = None) -> list[InstalledPackage]:
     """Remove every installed package for the pair; raises when there is none."""
     root = packages_dir() if root is None else Path(root)
+    from_code, to_code = from_code.strip().lower(), to_code.strip().lower()
     matches = [p for p in list_packages(root) if p.pair == (from_code, to_code)]
     if not matches:
         raise ModelNotInstalledError(f"no translation package {from_code}→{to_code} is installed in {root}")
@@ -316,6 +331,7 @@ def install_from_index(
     download_timeout: float = DOWNLOAD_TIMEOUT_S,
 ) -> InstalledPackage:
     """Download the pair's package named in Argos' index and install it through :func:`install_file`."""
+    from_code, to_code = from_code.strip().lower(), to_code.strip().lower()
     entries = [
         e for e in fetch_index(url, timeout)
         if e.get("from_code") == from_code and e.get("to_code") == to_code and e.get("type", "translate") == "translate"

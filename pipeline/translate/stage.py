@@ -167,6 +167,7 @@ def translate_text(text: str, from_code: str, to_code: str, engine: TranslationE
     """
     from pipeline.segment import split_sentences
 
+    from_code, to_code = from_code.strip().lower(), to_code.strip().lower()
     if from_code != to_code:
         engine.require(from_code, to_code)
     lines = text.splitlines()
