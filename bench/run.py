@@ -18,11 +18,12 @@ import argparse
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.common import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -57,10 +58,6 @@ def generate_corpus(out_dir: Path, n_docs: int, seed: int = 13) -> Path:
             name = f"{i:04d}_{stem[:3]}.txt"
         (sub / name).write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     return out_dir
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed_run(input_dir: Path, out_dir: Path, steps: int) -> dict:
@@ -112,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "generated_documents": gen["documents"],
         "generated_seconds": gen["seconds"],
         "sentences_per_s": round(gen["sentences"] / gen["seconds"], 1) if gen["seconds"] else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": peak_rss_mb(),
         "stages_generated": gen["stages"],
     }
     print(json.dumps(summary))

@@ -30,34 +30,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import platform
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.common import machine, peak_rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cores": len(os.sched_getaffinity(0)), "memory_gb": round(mem_gb, 1), "cpu": cpu}
 
 
 def seed_sentences() -> list[str]:
@@ -289,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "sentences_per_s": round(ours, 2) if ours else None,
         "argos_sentences_per_s": round(argos, 2) if argos else None,
         "ct2_sentences_per_s": round(ct2, 2) if ct2 else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": peak_rss_mb(),
         "sentences": len(sentences),
         "argos_sentences": results.get("argos", {}).get("sentences"),
         "steps": args.steps,
