@@ -25,6 +25,13 @@ TITLE_ABBREVIATIONS: dict[str, frozenset[str]] = {
 }
 """Titles that stand before a name: a sentence never ends on them, whatever the segmenter thinks."""
 
+MAX_SENTENCE_CHARS = 1000
+"""Longer "sentences" (a page with no punctuation, a table flattened to one line) are cut at clause
+punctuation or, failing that, at spaces: a translation model decodes at most 256 pieces, and an aligner or a
+spreadsheet cell gains nothing from a 100,000-character segment."""
+
+_CLAUSE_BREAK = re.compile(r"[;:,—–)\]]\s+|\s+")
+
 _TITLE_END = re.compile(r"(?:^|\s)(?P<abbr>[A-Z][a-z]{0,5})\.$")
 
 
@@ -73,7 +80,25 @@ def split_sentences(text: str, lang: str = UNDETERMINED) -> list[tuple[int, int]
             trimmed[-1] = (trimmed[-1][0], end)
         else:
             trimmed.append((start, end))
-    return trimmed
+    return [piece for start, end in trimmed for piece in _cap_length(text, start, end)]
+
+
+def _cap_length(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into pieces of at most ``limit`` characters, preferring clause breaks."""
+    pieces = []
+    while end - start > limit:
+        window = text[start:start + limit + 1]
+        breaks = [m for m in _CLAUSE_BREAK.finditer(window) if m.start() > limit // 2]
+        clause = [m for m in breaks if not m.group().isspace()]
+        cut = (clause or breaks)[-1] if (clause or breaks) else None
+        stop = start + (cut.start() + len(cut.group().rstrip()) if cut is not None else limit)
+        pieces.append((start, stop))
+        start = stop
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 def _ends_with_title(sentence: str, titles: frozenset[str]) -> bool:

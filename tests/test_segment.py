@@ -34,3 +34,27 @@ def test_korean():
 
 def test_blank():
     assert split_sentences("   ", "en") == []
+
+
+def test_overlong_sentences_are_cut_at_clause_breaks():
+    from pipeline.segment import MAX_SENTENCE_CHARS
+
+    clause = "the two countries agreed to expand cooperation in science and technology"
+    text = ", ".join([clause] * 60) + "."  # one 4,000-character sentence
+    spans = split_sentences(text, "en")
+    assert len(spans) > 3
+    assert all(b - a <= MAX_SENTENCE_CHARS for a, b in spans)
+    assert all(text[a:b].endswith((",", ".")) for a, b in spans)  # cut after a comma, never inside a word
+    rebuilt = " ".join(text[a:b] for a, b in spans)
+    assert rebuilt == text
+
+
+def test_overlong_text_without_punctuation_is_cut_at_spaces():
+    from pipeline.segment import MAX_SENTENCE_CHARS
+
+    text = " ".join(["слово"] * 2000)
+    spans = split_sentences(text, "ru")
+    assert all(0 < b - a <= MAX_SENTENCE_CHARS for a, b in spans)
+    assert " ".join(text[a:b] for a, b in spans) == text
+    unbroken = "x" * 2500
+    assert [b - a for a, b in split_sentences(unbroken, "en")] == [1000, 1000, 500]
