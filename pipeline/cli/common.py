@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -51,6 +52,21 @@ def root(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+
+
+def read_text_argument(source: str | Path) -> str:
+    """The text of a FILE argument as UTF-8 (a byte-order mark is dropped), or standard input for ``-``."""
+    from pipeline.errors import InputError
+
+    if str(source) == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path} as UTF-8 text: {exc}") from None
 
 
 def fail(message: str, code: int) -> typer.Exit:

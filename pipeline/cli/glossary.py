@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.common import app, err_console, handle_errors
+from pipeline.cli.common import app, err_console, handle_errors, read_text_argument
 
 sub = typer.Typer(help="Terminology glossaries: check, validate, export, import.", no_args_is_help=True)
 app.add_typer(sub, name="glossary")
@@ -59,15 +59,7 @@ def check(
 
     if not is_known_language(lang):
         raise InputError(f"unknown language code {lang!r} (use an ISO 639 code such as 'ru')")
-    if str(file) == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputError(f"file not found: {file}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {file} as UTF-8 text: {exc}") from None
+    text = read_text_argument(file)
     matcher = Matcher(load_glossary(_glossary_path(glossary)), lang)
     records = []
     for number, line in enumerate(text.splitlines()):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from pipeline.cli.common import app, handle_errors
+from pipeline.cli.common import app, handle_errors, read_text_argument
 
 
 @app.command()
@@ -23,19 +22,9 @@ def translate(
 ) -> None:
     """Translate FILE (or standard input) line by line; sentences are split by the pipeline's own segmenter."""
     from pipeline.config import TranslateConfig
-    from pipeline.errors import InputError
     from pipeline.translate import engine_from_config, translate_text
 
-    if source == "-":
-        text = sys.stdin.read()
-    else:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path} as UTF-8 text: {exc}") from None
+    text = read_text_argument(source)
     config = TranslateConfig(use_cache=not no_cache, cache_path=cache, device=device)
     engine = engine_from_config(config)
     typer.echo(translate_text(text, from_code, to_code, engine))

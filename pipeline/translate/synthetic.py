@@ -31,7 +31,7 @@ import random
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,25 +69,30 @@ def _expand(lexicon: Mapping[str, str]) -> dict[str, str]:
 def train_sentencepiece(words: list[str], *, vocab_size: int = 0, extra_lines: list[str] = (), seed: int = 0,
                         user_symbols: list[str] = ()) -> bytes:
     """A unigram SentencePiece model (serialized) in which every word of ``words`` is one piece."""
-    import sentencepiece as spm
-
     rng = random.Random(seed)
     lines = [" ".join(_ALPHABETS), " ".join(_PUNCT)]
     for _ in range(max(200, 40 * len(words))):
         sample = rng.sample(words, min(4, len(words)))
         lines.append(" ".join(sample) + rng.choice(["", ".", ",", "!", "?"]))
     lines.extend(extra_lines)
+    return _train(lines, vocab_size or len(set(words)) + 200, user_symbols, threads=1)
+
+
+def _train(lines: list[str], vocab_size: int, user_symbols: Sequence[str], *, threads: int) -> bytes:
+    """A serialized unigram SentencePiece model; ``vocab_size`` is an upper bound (``hard_vocab_limit`` off)."""
+    import sentencepiece as spm
+
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
         model_writer=model,
-        vocab_size=vocab_size or len(set(words)) + 200,
+        vocab_size=vocab_size,
         model_type="unigram",
         character_coverage=1.0,
         hard_vocab_limit=False,
         user_defined_symbols=list(user_symbols),
         minloglevel=2,
-        num_threads=1,
+        num_threads=threads,
     )
     return model.getvalue()
 
@@ -371,18 +376,4 @@ def build_argos_package(
 
 def _train_large(lines: list[str], vocab_size: int, seed: int, user_symbols: list[str]) -> bytes:
     """A SentencePiece model for the real-size package: as many pieces as the text allows (padded later)."""
-    import sentencepiece as spm
-
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=model,
-        vocab_size=vocab_size,
-        model_type="unigram",
-        character_coverage=1.0,
-        hard_vocab_limit=False,
-        user_defined_symbols=list(user_symbols),
-        minloglevel=2,
-        num_threads=2,
-    )
-    return model.getvalue()
+    return _train(lines, vocab_size, user_symbols, threads=2)
