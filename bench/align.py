@@ -78,8 +78,8 @@ def _drop_word(text: str, rng: random.Random) -> str:
 
 
 def child(data: Path, n: int) -> dict:
-    from pipeline.align.encoders import VectorCache, encode_spans, load_encoder
-    from pipeline.align.parallel import AlignParams, align_spans, exact_spans
+    from pipeline.align.encoders import VectorCache, load_encoder
+    from pipeline.align.parallel import AlignParams, align_spans, embed_sides, exact_spans
     from pipeline.align.score import score_multiple
 
     src, tgt, gold = synthetic(data, n)
@@ -89,10 +89,7 @@ def child(data: Path, n: int) -> dict:
     encoder.encode(["warm up"])
     t1 = time.perf_counter()
     c1 = time.process_time()
-    need = params.max_size - 1
-    exact = exact_spans(params, len(src), len(tgt))
-    src_spans = encode_spans(encoder, src, need, exact=exact)
-    tgt_spans = encode_spans(encoder, tgt, need, exact=exact)
+    src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
     t2 = time.perf_counter()
     c2 = time.process_time()
     beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
@@ -102,7 +99,7 @@ def child(data: Path, n: int) -> dict:
     return {
         "n_src": len(src),
         "n_tgt": len(tgt),
-        "spans": "exact" if exact else "composed",
+        "spans": "exact" if exact_spans(params, len(src), len(tgt)) else "composed",
         "seconds_model_load": round(t1 - t0, 2),
         "seconds_embed": round(t2 - t1, 2),
         "seconds_search": round(t3 - t2, 2),

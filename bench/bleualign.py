@@ -43,8 +43,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from pipeline.align.encoders import VectorCache, load_encoder
-    from pipeline.align.encoders import encode_spans
-    from pipeline.align.parallel import AlignParams, align_spans, exact_spans
+    from pipeline.align.parallel import AlignParams, align_spans, embed_sides
     from pipeline.align.score import null_bead_scores, score_multiple
 
     names = ["dev"] if args.split == "dev" else (["test0", "test4"] if args.quick else [f"test{i}" for i in range(7)])
@@ -60,10 +59,7 @@ def main(argv: list[str]) -> int:
     t1 = time.perf_counter()
     for name, src, tgt, gold in docs:
         t2 = time.perf_counter()
-        need = params.max_size - 1
-        exact = exact_spans(params, len(src), len(tgt))
-        src_spans = encode_spans(encoder, src, need, exact=exact)
-        tgt_spans = encode_spans(encoder, tgt, need, exact=exact)
+        src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
         t3 = time.perf_counter()
         beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
         embed_s += t3 - t2

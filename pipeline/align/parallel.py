@@ -334,14 +334,22 @@ def _pad(spans: Sequence[np.ndarray], need: int) -> list[np.ndarray]:
     return [np.asarray(x, np.float32) for x in spans] + [np.zeros((0, dim), np.float32)] * need
 
 
-def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: AlignParams = AlignParams()) -> list[Bead]:
-    """Align two lists of sentences (a document and its translation, or two versions of a text)."""
+def embed_sides(
+    src: Sequence[str], tgt: Sequence[str], encoder, params: AlignParams = AlignParams()
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Span embeddings of both sides, as :func:`align_spans` takes them (both sides in the same span mode)."""
     from pipeline.align.encoders import encode_spans
 
     need = max(1, params.max_size - 1)
     exact = exact_spans(params, len(src), len(tgt))
     src_spans = encode_spans(encoder, list(src), min(need, max(len(src), 1)), exact=exact) if src else []
     tgt_spans = encode_spans(encoder, list(tgt), min(need, max(len(tgt), 1)), exact=exact) if tgt else []
+    return src_spans, tgt_spans
+
+
+def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: AlignParams = AlignParams()) -> list[Bead]:
+    """Align two lists of sentences (a document and its translation, or two versions of a text)."""
+    src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
     if params.anchor_weight > 0 and src and tgt:
         return align_spans(
             src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params,
