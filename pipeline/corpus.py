@@ -12,76 +12,22 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.io import atomic_open, write_csv
+from pipeline.models import ALIGNED_COLUMNS, AlignedPair, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
 CORPUS_TMX = "corpus.tmx"
 MOSES_DIR = "moses"
 
-KINDS = ("translation", "cross-source")
+KINDS = tuple(kind.value for kind in PairKind)
 
-ALIGNED_COLUMNS = (
-    "pair_id", "kind", "src_doc", "src_ids", "src_lang", "src_text",
-    "tgt_doc", "tgt_ids", "tgt_lang", "tgt_text", "score", "flags",
-    "decision", "edited_tgt_text",
-)
-"""``decision`` (empty, ``accept``, ``reject``, ``edit``) and ``edited_tgt_text`` are for reviewers."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlignedPair:
-    pair_id: str
-    kind: str
-    src_doc: str
-    src_ids: tuple[int, ...]
-    src_lang: str
-    src_text: str
-    tgt_doc: str
-    tgt_ids: tuple[int, ...]
-    tgt_lang: str
-    tgt_text: str
-    score: float
-    flags: tuple[str, ...] = ()
-    decision: str = ""
-    edited_tgt_text: str = ""
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "pair_id": self.pair_id,
-            "kind": self.kind,
-            "src_doc": self.src_doc,
-            "src_ids": format_ids(self.src_ids),
-            "src_lang": self.src_lang,
-            "src_text": self.src_text,
-            "tgt_doc": self.tgt_doc,
-            "tgt_ids": format_ids(self.tgt_ids),
-            "tgt_lang": self.tgt_lang,
-            "tgt_text": self.tgt_text,
-            "score": f"{self.score:.4f}",
-            "flags": " ".join(self.flags),
-            "decision": self.decision,
-            "edited_tgt_text": self.edited_tgt_text,
-        }
-
-
-def format_ids(ids: Sequence[int]) -> str:
-    """``[0, 1]``: the bead notation of Vecalign and Bertalign."""
-    return json.dumps(list(ids))
-
-
-_IDS = re.compile(r"^\[\s*(?:\d+\s*(?:,\s*\d+\s*)*)?\]$")
-
-
-def parse_ids(text: str) -> tuple[int, ...]:
-    """Inverse of :func:`format_ids`; raises ``ValueError`` on anything else."""
-    text = text.strip()
-    if not _IDS.match(text):
-        raise ValueError(f"not a list of sentence indices: {text!r}")
-    return tuple(json.loads(text))
+__all__ = [
+    "ALIGNED_COLUMNS", "ALIGNED_CSV", "CORPUS_TMX", "KINDS", "MOSES_DIR", "AlignedPair",
+    "format_ids", "parse_ids", "write_aligned_csv", "write_moses", "write_tmx",
+]
 
 
 def write_aligned_csv(path: Path, pairs: Iterable[AlignedPair]) -> Path:
@@ -115,6 +61,9 @@ def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str,
         for key, value in (
             ("kind", pair.kind),
             ("score", f"{pair.score:.4f}"),
+            ("margin", "" if pair.margin is None else f"{pair.margin:.4f}"),
+            ("mt-confidence", "" if pair.mt_confidence is None else f"{pair.mt_confidence:.4f}"),
+            ("quality", "" if pair.quality is None else f"{pair.quality:.4f}"),
             ("src-doc", pair.src_doc),
             ("src-ids", format_ids(pair.src_ids)),
             ("tgt-doc", pair.tgt_doc),

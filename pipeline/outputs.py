@@ -17,11 +17,12 @@ SENTENCES_CSV = "sentences.csv"
 MANIFEST_JSON = "manifest.json"
 
 DOCUMENT_COLUMNS = (
-    "doc_id", "path", "status", "reason", "lang", "lang_score", "encoding",
-    "title", "date", "source_url", "n_sentences",
+    "doc_id", "path", "status", "reason", "lang", "lang_score", "encoding", "invalid_bytes",
+    "title", "date", "source_url", "n_sentences", "flags",
 )
 SENTENCE_COLUMNS = (
     "doc_id", "sent_idx", "lang", "start", "end", "text", "mt_source", "translation", "translation_status", "model_id",
+    "mt_confidence", "flags",
 )
 
 LIBRARIES = (
@@ -41,10 +42,12 @@ def document_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
             "lang": d.lang if d.ok else "",
             "lang_score": d.lang_score if d.ok else "",
             "encoding": d.encoding,
+            "invalid_bytes": d.invalid_bytes,
             "title": d.title,
             "date": d.date,
             "source_url": d.source_url,
             "n_sentences": len(d.sentences),
+            "flags": " ".join(str(f) for f in d.flags),
         }
         for d in documents
     ]
@@ -56,6 +59,8 @@ def sentence_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
             "doc_id": s.doc_id, "sent_idx": s.sent_idx, "lang": s.lang, "start": s.start, "end": s.end, "text": s.text,
             "mt_source": s.mt_source or "", "translation": s.translation, "translation_status": s.translation_status,
             "model_id": s.model_id,
+            "mt_confidence": "" if s.mt_confidence is None else f"{s.mt_confidence:.4f}",
+            "flags": " ".join(str(f) for f in s.flags),
         }
         for d in documents
         if d.ok

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.corpus import ALIGNED_CSV, AlignedPair, parse_ids
+from pipeline.corpus import ALIGNED_CSV, AlignedPair
 from pipeline.errors import ReviewError
 from pipeline.io import read_csv
 from pipeline.outputs import DOCUMENTS_CSV, MANIFEST_JSON, SENTENCES_CSV
@@ -39,24 +39,7 @@ def read_aligned(path: Path) -> list[AlignedPair]:
     pairs = []
     for offset, row in enumerate(frame.to_dict("records")):
         try:
-            pairs.append(
-                AlignedPair(
-                    pair_id=row["pair_id"],
-                    kind=row["kind"],
-                    src_doc=row["src_doc"],
-                    src_ids=parse_ids(row["src_ids"]),
-                    src_lang=row["src_lang"],
-                    src_text=row["src_text"],
-                    tgt_doc=row["tgt_doc"],
-                    tgt_ids=parse_ids(row["tgt_ids"]),
-                    tgt_lang=row["tgt_lang"],
-                    tgt_text=row["tgt_text"],
-                    score=float(row["score"]),
-                    flags=tuple(row["flags"].split()),
-                    decision=row.get("decision", ""),
-                    edited_tgt_text=row.get("edited_tgt_text", ""),
-                )
-            )
+            pairs.append(AlignedPair.from_row(row))
         except ValueError as exc:
             raise ReviewError(f"{path}: record {offset + 1}: {exc}") from exc
     return pairs
