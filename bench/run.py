@@ -68,7 +68,7 @@ def timed_run(input_dir: Path, out_dir: Path, steps: int) -> dict:
     report = run_batch(RunConfig(input_dir=input_dir, out_dir=out_dir, quiet=True,
                                  translate=TranslateConfig(max_decoding_length=steps)))
     seconds = time.perf_counter() - t0
-    docs = report.batch.documents
+    docs = list(report.documents)
     return {
         "documents": len(docs),
         "sentences": sum(len(d.sentences) for d in docs),

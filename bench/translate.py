@@ -163,21 +163,17 @@ def run_argos(pkg_dir: Path, docs: list[list[list[str]]], steps: int) -> float:
 
 
 def run_ours(pkg_dir: Path, records, steps: int) -> tuple[float, int]:
-    from pipeline.config import RunConfig, TranslateConfig
-    from pipeline.stages import Batch, RunContext
-    from pipeline.translate import run as translate_stage
+    from pipeline.translate import translate_documents
     from pipeline.translate.engine import DecodingSettings, TranslationEngine
 
     engine = TranslationEngine(root=pkg_dir, cache=None,
                                decoding=DecodingSettings.from_argos(min_decoding_length=steps, max_decoding_length=steps))
     first = [s.text for s in records[0].sentences[:8]]
     engine.decode_batch(engine.route("ru", "en")[0], first)  # load and warm up the model outside the timing
-    config = RunConfig(input_dir=Path("."), quiet=True, translate=TranslateConfig(use_cache=False))
-    ctx = RunContext(config=config, services={"translator": engine})
     t0 = time.perf_counter()
-    batch = translate_stage(Batch(tuple(records)), ctx)
+    documents = translate_documents(records, engine, "en")
     seconds = time.perf_counter() - t0
-    done = sum(1 for d in batch.documents for s in d.sentences if s.translation_status == "translated")
+    done = sum(1 for d in documents for s in d.sentences if s.translation_status == "translated")
     return seconds, done
 
 

@@ -71,6 +71,10 @@ class RunConfig:
     out_dir: Path = Path("outputs")
     target_lang: str = "en"
     quiet: bool = False
+    shard_size: int = 256
+    """Documents per shard (about; at most twice as many): what the per-document stages hold in memory at once."""
+    fresh: bool = False
+    """Start over: forget the per-document results earlier runs into ``out_dir`` left (see :mod:`pipeline.shards`)."""
     detect: DetectConfig = field(default_factory=DetectConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
@@ -85,6 +89,7 @@ class RunConfig:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""
         data = asdict(self)
         data.pop("quiet")
+        data.pop("fresh")
         return _jsonable(data)
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.io import atomic_open, write_csv
+from pipeline.io import atomic_open, open_csv, write_csv
 from pipeline.models import ALIGNED_COLUMNS, AlignedPair, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
@@ -26,40 +25,61 @@ KINDS = tuple(kind.value for kind in PairKind)
 
 __all__ = [
     "ALIGNED_COLUMNS", "ALIGNED_CSV", "CORPUS_TMX", "KINDS", "MOSES_DIR", "AlignedPair",
-    "format_ids", "parse_ids", "write_aligned_csv", "write_moses", "write_tmx",
+    "MosesWriter", "TmxWriter", "format_ids", "parse_ids", "write_aligned_csv", "write_corpus_files", "write_moses",
+    "write_tmx",
 ]
 
 
 def write_aligned_csv(path: Path, pairs: Iterable[AlignedPair]) -> Path:
-    write_csv(path, [p.row() for p in pairs], ALIGNED_COLUMNS)
+    write_csv(path, (p.row() for p in pairs), ALIGNED_COLUMNS)
     return path
 
 
-def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *, tool_version: str) -> Path:
-    """TMX 1.4b: one ``<tu>`` per pair, language pair per ``<tuv>``; run settings as header ``<prop>``s."""
-    from lxml import etree
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
-    XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-    root = etree.Element("tmx", version="1.4")
-    header = etree.SubElement(
-        root,
-        "header",
-        creationtool="pipeline",
-        creationtoolversion=tool_version,
-        segtype="sentence",
-        adminlang="en",
-        srclang="*all*",
-        datatype="plaintext",
-        **{"o-tmf": "pipeline"},
-    )
-    for key, value in properties.items():
-        prop = etree.SubElement(header, "prop", type=f"x-{key}")
-        prop.text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    body = etree.SubElement(root, "body")
-    for pair in pairs:
-        tu = etree.SubElement(body, "tu", tuid=pair.pair_id, srclang=pair.src_lang)
+
+class TmxWriter:
+    """TMX 1.4b written unit by unit: one ``<tu>`` per pair, language pair per ``<tuv>``; run settings as
+    header ``<prop>``s, each pair's kind, scores, documents, sentence ids and flags as unit ``<prop>``s."""
+
+    def __init__(self, handle: Any, properties: Mapping[str, Any], *, tool_version: str) -> None:
+        from lxml import etree
+
+        self._etree = etree
+        self._stack = contextlib.ExitStack()
+        handle.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+        self._xf = self._stack.enter_context(etree.xmlfile(handle, encoding="UTF-8"))
+        self._tmx = self._xf.element("tmx", version="1.4")
+        self._tmx.__enter__()
+        self._xf.write("\n  ")
+        header = etree.Element(
+            "header",
+            creationtool="pipeline",
+            creationtoolversion=tool_version,
+            segtype="sentence",
+            adminlang="en",
+            srclang="*all*",
+            datatype="plaintext",
+            **{"o-tmf": "pipeline"},
+        )
+        for key, value in properties.items():
+            prop = etree.SubElement(header, "prop", type=f"x-{key}")
+            prop.text = _xml_safe(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+        self._write(header, 1)
+        self._xf.write("\n  ")
+        self._body = self._xf.element("body")
+        self._body.__enter__()
+        self.units = 0
+
+    def _write(self, element: Any, level: int) -> None:
+        self._etree.indent(element, space="  ", level=level)
+        self._xf.write(element)
+
+    def add(self, pair: AlignedPair) -> None:
+        etree = self._etree
+        tu = etree.Element("tu", tuid=_xml_safe(pair.pair_id), srclang=_xml_safe(pair.src_lang))
         for key, value in (
-            ("kind", pair.kind),
+            ("kind", str(pair.kind)),
             ("score", f"{pair.score:.4f}"),
             ("margin", "" if pair.margin is None else f"{pair.margin:.4f}"),
             ("mt-confidence", "" if pair.mt_confidence is None else f"{pair.mt_confidence:.4f}"),
@@ -68,47 +88,87 @@ def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str,
             ("src-ids", format_ids(pair.src_ids)),
             ("tgt-doc", pair.tgt_doc),
             ("tgt-ids", format_ids(pair.tgt_ids)),
-            ("flags", " ".join(pair.flags)),
+            ("flags", " ".join(str(f) for f in pair.flags)),
         ):
             if value:
-                etree.SubElement(tu, "prop", type=f"x-{key}").text = value
+                etree.SubElement(tu, "prop", type=f"x-{key}").text = _xml_safe(value)
         for lang, text in ((pair.src_lang, pair.src_text), (pair.tgt_lang, pair.tgt_text)):
-            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: _xml_safe(lang)})
             etree.SubElement(tuv, "seg").text = _xml_safe(text)
-    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True,
-                          doctype='<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+        self._xf.write("\n    ")
+        self._write(tu, 2)
+        self.units += 1
+
+    def close(self) -> None:
+        self._xf.write("\n  ")
+        self._body.__exit__(None, None, None)
+        self._xf.write("\n")
+        self._tmx.__exit__(None, None, None)
+        self._stack.close()
+
+
+def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *, tool_version: str) -> Path:
+    """``pairs`` as a TMX 1.4b file (see :class:`TmxWriter`)."""
     with atomic_open(path, "wb") as handle:
-        handle.write(data)
+        writer = TmxWriter(handle, properties, tool_version=tool_version)
+        for pair in pairs:
+            writer.add(pair)
+        writer.close()
+        handle.write(b"\n")
     return path
 
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (control characters, lone surrogates)."""
     return _XML_INVALID.sub("", text)
 
 
-def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "corpus") -> list[Path]:
-    """Line-parallel text per language pair: ``{stem}.{src}-{tgt}.{src}`` and ``….{tgt}``.
+class MosesWriter:
+    """Line-parallel text per language pair: ``{stem}.{src}-{tgt}.{src}`` and ``….{tgt}``, line by line.
 
-    Same-language pairs (cross-source English–English) get ``.1``/``.2`` suffixes.
-    Newlines inside a segment become spaces so line numbers stay parallel.
+    Same-language pairs (cross-source English–English) get ``.1``/``.2`` suffixes. Newlines inside a
+    segment become spaces so line numbers stay parallel.
+    """
+
+    def __init__(self, out_dir: Path, *, stem: str = "corpus") -> None:
+        self.out_dir = Path(out_dir)
+        self.stem = stem
+        self._stack = contextlib.ExitStack()
+        self._files: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self.written: list[Path] = []
+
+    def add(self, pair: AlignedPair) -> None:
+        key = (pair.src_lang, pair.tgt_lang)
+        if key not in self._files:
+            src, tgt = key
+            ext_src, ext_tgt = (src, tgt) if src != tgt else (f"{src}.1", f"{tgt}.2")
+            paths = [self.out_dir / f"{self.stem}.{src}-{tgt}.{ext}" for ext in (ext_src, ext_tgt)]
+            self._files[key] = tuple(self._stack.enter_context(atomic_open(p)) for p in paths)
+            self.written.extend(paths)
+        for handle, text in zip(self._files[key], (pair.src_text, pair.tgt_text)):
+            handle.write(" ".join(text.split()) + "\n")
+
+    def close(self) -> list[Path]:
+        self._stack.close()
+        return sorted(self.written)
+
+    def abort(self) -> None:
+        self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "corpus") -> list[Path]:
+    """``pairs`` as Moses files (see :class:`MosesWriter`).
+
     The files are one set: a ``{stem}.SRC-TGT.*`` file already in ``out_dir`` for a language pair
     these pairs no longer have is removed, so the folder never mixes two corpora.
     """
-    groups: dict[tuple[str, str], list[AlignedPair]] = defaultdict(list)
+    writer = MosesWriter(out_dir, stem=stem)
     for pair in pairs:
-        groups[(pair.src_lang, pair.tgt_lang)].append(pair)
-    written: list[Path] = []
-    for (src, tgt), members in sorted(groups.items()):
-        ext_src, ext_tgt = (src, tgt) if src != tgt else (f"{src}.1", f"{tgt}.2")
-        for ext, texts in ((ext_src, [p.src_text for p in members]), (ext_tgt, [p.tgt_text for p in members])):
-            path = Path(out_dir) / f"{stem}.{src}-{tgt}.{ext}"
-            with atomic_open(path) as handle:
-                for text in texts:
-                    handle.write(" ".join(text.split()) + "\n")
-            written.append(path)
+        writer.add(pair)
+    written = writer.close()
     folder = Path(out_dir)
     if folder.is_dir():
         ours = re.compile(rf"{re.escape(stem)}\.[^.\s]+-[^.\s]+\.[^.\s]+(?:\.[12])?")
@@ -117,3 +177,25 @@ def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "cor
                 with contextlib.suppress(OSError):
                     path.unlink()
     return written
+
+
+def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *,
+                       tool_version: str) -> list[Path]:
+    """``aligned.csv`` (every pair), ``corpus.tmx`` and ``moses/`` (pairs with text on both sides), in one pass."""
+    out_dir = Path(out_dir)
+    csv_path, tmx_path = out_dir / ALIGNED_CSV, out_dir / CORPUS_TMX
+    moses = MosesWriter(out_dir / MOSES_DIR)
+    with open_csv(csv_path, ALIGNED_COLUMNS) as table, atomic_open(tmx_path, "wb") as tmx_handle:
+        tmx = TmxWriter(tmx_handle, properties, tool_version=tool_version)
+        try:
+            for pair in pairs:
+                table.write(pair.row())
+                if pair.src_text and pair.tgt_text:
+                    tmx.add(pair)
+                    moses.add(pair)
+        except BaseException:
+            moses.abort()
+            raise
+        tmx.close()
+        tmx_handle.write(b"\n")
+    return [csv_path, tmx_path, *moses.close()]

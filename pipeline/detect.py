@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.errors import DetectionError
-from pipeline.models import UNDETERMINED
+from pipeline.models import UNDETERMINED, Document
 
 _NOT_LANGUAGE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|[\d_]+")
 _SPACE = re.compile(r"\s+")
@@ -98,30 +98,27 @@ def majority_language(weighted: Iterable[tuple[str, int, float]]) -> Guess:
     return Guess(lang, round(confidence[lang] / sum(totals.values()), 4))
 
 
-def detector_for(ctx) -> LanguageDetector:
-    """The run's shared detector, built once from its settings."""
-    cfg = ctx.config.detect
-    return ctx.service(
-        "detector",
-        lambda: LanguageDetector(model=cfg.model, min_letters=cfg.min_letters, min_confidence=cfg.min_confidence),
-    )
+def identify_paragraphs(doc: Document, detector: LanguageDetector) -> Document:
+    """The language of each paragraph (the whole document's language as context), before splitting.
+
+    Sets ``paragraph_langs`` (what :func:`pipeline.segment.split_document` splits each paragraph with)
+    and a first ``lang`` for the document; :func:`identify_sentences` refines both.
+    """
+    whole = detector.detect(doc.text)
+    langs = tuple(detector.detect(doc.text[p.start:p.end], context=whole.lang).lang for p in doc.paragraphs)
+    return replace(doc, paragraph_langs=langs, lang=whole.lang, lang_score=round(whole.score, 4))
 
 
-def run(batch, ctx):
-    """Stage: language of every sentence (its paragraph's language as context), then of the document."""
-    from dataclasses import replace
+def identify_sentences(doc: Document, detector: LanguageDetector) -> Document:
+    """The language of every sentence (its paragraph's language as context), then of the document.
 
-    from pipeline.stages import per_document
-
-    detector = detector_for(ctx)
-
-    def one(doc):
-        sentences = []
-        for sent in doc.sentences:
-            guess = detector.detect(sent.text, context=sent.lang)
-            sentences.append(replace(sent, lang=guess.lang, lang_score=round(guess.score, 4)))
-        doc_lang = majority_language((s.lang, letters(s.text), s.lang_score) for s in sentences)
-        ctx.count("detect", f"documents_{doc_lang.lang}")
-        return replace(doc, sentences=tuple(sentences), lang=doc_lang.lang, lang_score=doc_lang.score)
-
-    return per_document(batch, ctx, "detect", one)
+    A document's language is the language of most of its letters; its score is the letter-weighted
+    confidence of that language over the whole document.
+    """
+    sentences = []
+    for sent in doc.sentences:
+        context = doc.paragraph_langs[sent.para_idx] if sent.para_idx < len(doc.paragraph_langs) else sent.lang
+        guess = detector.detect(sent.text, context=context)
+        sentences.append(replace(sent, lang=guess.lang, lang_score=round(guess.score, 4)))
+    doc_lang = majority_language((s.lang, letters(s.text), s.lang_score) for s in sentences)
+    return replace(doc, sentences=tuple(sentences), lang=doc_lang.lang, lang_score=doc_lang.score)

@@ -8,16 +8,18 @@ previous file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.errors import ExportError, OutputPathError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
@@ -90,13 +92,39 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> None:
-    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
+class CsvWriter:
+    """Rows with exactly ``columns``, in that order, written one at a time (see :func:`open_csv`)."""
+
+    def __init__(self, handle: IO[str], columns: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self._writer = csv.writer(handle, lineterminator="\n")
+        self._writer.writerow(self.columns)
+        self.rows = 0
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._writer.writerow(["" if row.get(c) is None else row.get(c) for c in self.columns])
+        self.rows += 1
+
+    def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.write(row)
+
+
+@contextlib.contextmanager
+def open_csv(path: Path, columns: Sequence[str]) -> Iterator[CsvWriter]:
+    """A BOM-prefixed UTF-8 CSV written row by row, moved into place when the block ends without error."""
     with atomic_open(path, encoding=CSV_ENCODING) as handle:
-        frame.to_csv(handle, index=False, columns=list(columns), lineterminator="\n")
+        yield CsvWriter(handle, columns)
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV."""
+    with open_csv(path, columns) as writer:
+        writer.write_all(rows)
 
 
 def read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""``."""
+    import pandas as pd
+
     return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)

@@ -30,9 +30,7 @@ class TranslationStatus(str, Enum):
     """What the translate stage did with a sentence (``sentences.csv``: ``translation_status``)."""
 
     TRANSLATED = "translated"
-    """Decoded by a model in this run."""
-    CACHED = "cached"
-    """A model's translation, taken from the translation cache."""
+    """A model's translation (decoded in this run or taken from the translation cache: the same text)."""
     MEMORY = "tm"
     """An approved translation from the translation memory, used instead of MT."""
     PASSTHROUGH = "passthrough"
@@ -44,7 +42,7 @@ class TranslationStatus(str, Enum):
         return self.value
 
 
-HAS_TRANSLATION = frozenset({TranslationStatus.TRANSLATED, TranslationStatus.CACHED, TranslationStatus.MEMORY})
+HAS_TRANSLATION = frozenset({TranslationStatus.TRANSLATED, TranslationStatus.MEMORY})
 """Statuses whose translation is a real translation (aligned with the source, checked by the glossary)."""
 
 
@@ -297,6 +295,8 @@ class Document:
     sentences: tuple[Sentence, ...] = ()
     pairs: tuple[AlignedPair, ...] = ()
     """Translation pairs (each sentence with its translation), once aligned; ``pair_id`` is set on output."""
+    vectors: Any = field(default=None, compare=False, repr=False)
+    """One sentence embedding per sentence (a float32 array), kept for mining; not part of the record's value."""
 
     @property
     def ok(self) -> bool:

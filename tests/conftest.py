@@ -106,3 +106,16 @@ def minilm_encoder():
     from pipeline.align.encoders import load_encoder
 
     return load_encoder("sentence-transformers:all-MiniLM-L6-v2")
+
+
+def output_files(folder: Path) -> list[str]:
+    """The files of a run folder as a reader sees them (through its links), without the ``.pipeline`` state."""
+    import os
+
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        rel = Path(root).relative_to(folder)
+        if rel == Path("."):
+            dirs[:] = [d for d in dirs if d != ".pipeline"]
+        found += [(rel / name).as_posix() for name in files]
+    return sorted(found)

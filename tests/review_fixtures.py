@@ -26,7 +26,7 @@ RU_SENTENCES = [
     ("По данным Корея жунганг Daily, рынок ИИ растёт на 20% в год.",
      "According to the Korea JoongAng Daily, the AI market grows by 20% a year.", "translated", ("glossary-applied",)),
     ("Цепочка поставок при этом остаётся устойчивой.",
-     "The supply chain remains resilient.", "cached", ()),
+     "The supply chain remains resilient.", "tm", ()),
     ("Евразийский экономический союз (ЕАЭС) расширяет сотрудничество с Сеулом.",
      "", "untranslated", ()),
     ("Участники обсудили создание цепочки для торгового финансирования.",

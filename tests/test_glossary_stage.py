@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.glossary.stage import (
-    FLAG_APPLIED, FLAG_UNVERIFIED, REPORT_COLUMNS, insert_stages, post_edit_documents, pre_edit_documents,
+    FLAG_APPLIED, FLAG_UNVERIFIED, REPORT_COLUMNS, post_edit_documents, pre_edit_documents, report_rows,
 )
 from pipeline.glossary.target import count_term, post_edit, verify
 from pipeline.models import Document, Sentence
@@ -38,27 +38,46 @@ SENTENCES = (
 
 @pytest.fixture()
 def pre(seed_glossary):
-    docs, matches = pre_edit_documents([_doc(*SENTENCES)], seed_glossary)
-    return docs[0], matches
+    (doc,) = pre_edit_documents([_doc(*SENTENCES)], seed_glossary)
+    return doc, seed_glossary
+
+
+def post(doc, glossary):
+    (out,) = post_edit_documents([doc], glossary)
+    return (out,), report_rows([out])
 
 
 def test_pre_edit_sets_mt_source_and_keeps_text(pre):
-    doc, matches = pre
+    doc, _ = pre
     s0, s1, s2, s3 = doc.sentences
     assert s0.text == SENTENCES[0]
     assert s0.mt_source == "Инвесторы вкладывают деньги в блокчейны и fintech."
     assert s0.source_for_mt == s0.mt_source and FLAG_APPLIED in s0.flags
     assert s1.mt_source is None and s1.flags == ()  # only a skipped match
-    assert [m.action for m in matches[("d1", 1)]] == ["skip"]
+    assert [t.action for t in s1.terms] == ["skip"]
     assert s2.mt_source == "Беларусь ищет инвесторов для блокчейна."
-    assert s3 == _doc(*SENTENCES).sentences[3] and ("d1", 3) not in matches
+    assert s3 == _doc(*SENTENCES).sentences[3] and s3.terms == ()
+    # each match travels with its sentence: entry id, offsets, the decision and the target term
+    term = s2.terms[0]
+    assert (term.entry, term.matched, term.action, term.target_term) == ("blockchain", "цепочки", "apply", "blockchain")
+    assert s2.text[term.start:term.end] == "цепочки" and term.replacement == "блокчейна" and term.target_check == ""
+
+
+def test_a_translation_memory_match_is_checked_but_not_pre_edited(seed_glossary):
+    doc = replace(_doc(SENTENCES[0]), sentences=(replace(_doc(SENTENCES[0]).sentences[0], translation_status="tm",
+                                                         translation="Investors put money into chains and fintech."),))
+    (pre_edited,) = pre_edit_documents([doc], seed_glossary)
+    s0 = pre_edited.sentences[0]
+    assert s0.mt_source is None and FLAG_APPLIED not in s0.flags and s0.terms
+    (out,), rows = post(pre_edited, seed_glossary)
+    assert out.sentences[0].translation == "Investors put money into blockchains and fintech."
 
 
 def test_translation_with_the_term_is_ok(pre):
-    doc, matches = pre
+    doc, glossary = pre
     doc = _translate(doc, "Investors put money into blockchains and fintech.", "The pandemic disrupted supply chains.",
                      "Belarus seeks investors for blockchain.", "The weather was good.")
-    (out,), rows = post_edit_documents([doc], matches)
+    (out,), rows = post(doc, glossary)
     checks = {(r["sent_idx"], r["entry"]): r["target_check"] for r in rows}
     assert checks == {(0, "blockchain"): "ok", (0, "fintech-ru"): "ok", (1, "blockchain"): "", (2, "blockchain"): "ok"}
     assert out.sentences[1].translation == "The pandemic disrupted supply chains."  # the other sense is left alone
@@ -67,9 +86,9 @@ def test_translation_with_the_term_is_ok(pre):
 
 
 def test_wrong_rendering_is_post_edited(pre):
-    doc, matches = pre
+    doc, glossary = pre
     doc = _translate(doc, "Investors put money into Chains and fintech.", "", "Belarus seeks investors for the chain.", "")
-    (out,), rows = post_edit_documents([doc], matches)
+    (out,), rows = post(doc, glossary)
     assert out.sentences[0].translation == "Investors put money into blockchains and fintech."
     assert out.sentences[2].translation == "Belarus seeks investors for the blockchain."
     assert [r["target_check"] for r in rows if r["entry"] == "blockchain" and r["action"] == "apply"] == [
@@ -78,9 +97,9 @@ def test_wrong_rendering_is_post_edited(pre):
 
 
 def test_missing_term_without_a_known_wrong_rendering_is_unverified(pre):
-    doc, matches = pre
+    doc, glossary = pre
     doc = _translate(doc, "Investors put money into ledgers and fintech.", "", "", "")
-    (out,), rows = post_edit_documents([doc], matches)
+    (out,), rows = post(doc, glossary)
     s0 = out.sentences[0]
     assert s0.translation == "Investors put money into ledgers and fintech."
     assert FLAG_UNVERIFIED in s0.flags and FLAG_APPLIED in s0.flags
@@ -88,20 +107,20 @@ def test_missing_term_without_a_known_wrong_rendering_is_unverified(pre):
 
 
 def test_untranslated_sentences_are_not_checked(pre):
-    doc, matches = pre
+    doc, glossary = pre
     doc = _translate(doc, "", "", "", "")
-    (out,), rows = post_edit_documents([doc], matches)
+    (out,), rows = post(doc, glossary)
     assert {r["target_check"] for r in rows} == {""}
     assert all(FLAG_UNVERIFIED not in s.flags for s in out.sentences)
     doc = _translate(doc, "Investors put money into ledgers.", "", "", "", status="untranslated")
-    (_,), rows = post_edit_documents([doc], matches)
+    (_,), rows = post(doc, glossary)
     assert {r["target_check"] for r in rows} == {""}
 
 
 def test_english_sentences_are_left_alone(seed_glossary):
     doc = _doc("The chain broke.", lang="en")
-    docs, matches = pre_edit_documents([doc], seed_glossary)
-    assert docs[0] == doc and matches == {}
+    (out,) = pre_edit_documents([doc], seed_glossary)
+    assert out == doc
 
 
 def test_target_matching_and_post_edit_rules():
@@ -127,28 +146,13 @@ def test_skipped_and_applied_in_one_sentence_are_not_post_edited(ru_matcher):
     assert checks["blockchain"].status == "unverified"
 
 
-def test_glossary_post_goes_after_translate_when_there_is_one():
-    from pipeline.stages import Stage
+def test_the_glossary_stages_sit_around_translation():
+    from pipeline.stages import STAGES
 
-    def noop(batch, ctx):
-        return batch
-
-    base = [Stage(n, noop) for n in ("ingest", "segment", "detect", "translate", "align")]
-    assert [s.name for s in insert_stages(base)] == [
-        "ingest", "segment", "detect", "glossary-pre", "translate", "glossary-post", "align"
-    ]
-    base = [Stage(n, noop) for n in ("ingest", "segment", "detect")]
-    assert [s.name for s in insert_stages(base)] == ["ingest", "segment", "detect", "glossary-pre", "glossary-post"]
-
-
-def test_default_stages_include_the_glossary():
-    from pipeline.api import default_stages
-
-    names = [s.name for s in default_stages()]
+    names = [s.name for s in STAGES]
     assert names.index("glossary-pre") == names.index("detect") + 1
-    assert names.index("glossary-post") > names.index("glossary-pre")
-    if "translate" in names:
-        assert names.index("glossary-post") > names.index("translate")
+    assert names.index("translate") == names.index("glossary-pre") + 1
+    assert names.index("glossary-post") == names.index("translate") + 1
 
 
 def test_run_writes_report_and_mt_source(seeds_dir, tmp_path):

@@ -92,14 +92,13 @@ def test_unique_doc_ids_never_repeat_even_ignoring_case():
 def test_a_folder_without_input_files_is_said_so(tmp_path, caplog):
     import logging
 
-    from pipeline.config import RunConfig
-    from pipeline.ingest import run
-    from pipeline.stages import Batch, RunContext
+    from pipeline.api import run_batch
+    from pipeline.config import AlignConfig, RunConfig
 
     (tmp_path / "notes.docx").write_bytes(b"PK")
     with caplog.at_level(logging.WARNING):
-        batch = run(Batch(()), RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out")))
-    assert batch.documents == ()
+        report = run_batch(RunConfig(input_dir=tmp_path, out_dir=tmp_path / "out", align=AlignConfig(enabled=False)))
+    assert list(report.documents) == []
     assert any("no input files" in r.getMessage() and str(tmp_path) in r.getMessage() for r in caplog.records)
 
 

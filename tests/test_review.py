@@ -15,10 +15,9 @@ from pipeline.cli import app
 from pipeline.config import ReviewConfig, RunConfig
 from pipeline.corpus import write_aligned_csv
 from pipeline.io import write_csv
-from pipeline.review import REVIEW_HTML, STAGE, page_from_run, write_review_page
+from pipeline.review import REVIEW_HTML, page_from_run, write_review_page
 from pipeline.review.page import embed_json, render_page
 from pipeline.review.view import GlossaryMark, build_view, doc_infos, glossary_mark, highlights, sentence_states
-from pipeline.stages import Batch, RunContext
 
 from tests import review_fixtures as fx
 
@@ -165,27 +164,49 @@ def test_glossary_adapter_accepts_dicts_objects_and_entry_objects() -> None:
     assert (mark.entry, mark.target_term, mark.note, mark.sent_idx) == ("ai", "AI", "Artificial intelligence", 3)
 
 
+def _review_stage(config: RunConfig, documents, pairs=()) -> tuple[Path, dict]:
+    """The run's ``review`` stage over ``documents`` (their sentences' glossary terms) and ``pairs``."""
+    from pipeline.services import Services
+    from pipeline.shards import InMemoryDocuments
+    from pipeline.stages import STAGES, RunState
+
+    state = RunState(documents=InMemoryDocuments(documents), cross_source_pairs=tuple(pairs), out_dir=config.out_dir)
+    next(s for s in STAGES if s.name == "review").fn(state, Services(config))
+    return state.written[0], state.counts["review"]
+
+
+def _with_terms(documents):
+    """The fixture documents with the fixture's glossary matches on their sentences, as the glossary stage puts them."""
+    from dataclasses import replace
+
+    from pipeline.models import TermMatch
+
+    terms: dict = {}
+    for m in fx.matches():
+        terms.setdefault((m["doc_id"], m["sent_idx"]), []).append(TermMatch(
+            entry=m["entry"], start=0, end=0, matched=m["matched"], action=m["action"], reason=m.get("reason", ""),
+            target_term=m["target_term"], note=m["note"], target_check=m.get("target_check", "")))
+    return [replace(d, sentences=tuple(replace(s, terms=tuple(terms.get((d.doc_id, s.sent_idx), ())))
+                                        for s in d.sentences)) for d in documents]
+
+
 def test_review_stage_writes_the_page_with_zero_pairs(tmp_path: Path) -> None:
-    ctx = RunContext(config=RunConfig(input_dir=tmp_path, out_dir=tmp_path))
-    batch = STAGE.run(Batch(tuple(fx.documents())), ctx)
-    written = STAGE.write(batch, ctx, tmp_path)
-    assert written == [tmp_path / REVIEW_HTML]
-    html = written[0].read_text(encoding="utf-8")
+    path, counts = _review_stage(RunConfig(input_dir=tmp_path, out_dir=tmp_path), fx.documents())
+    assert path == tmp_path / REVIEW_HTML
+    html = path.read_text(encoding="utf-8")
     assert page_data(html)["pairs"] == []
     assert "No pairs to review." in html
-    assert ctx.counts["review"]["pairs"] == 0
+    assert counts["pairs"] == 0
 
 
-def test_review_stage_uses_artifacts_and_the_run_threshold(tmp_path: Path) -> None:
+def test_review_stage_reads_pairs_terms_and_the_run_threshold(tmp_path: Path) -> None:
     config = RunConfig(input_dir=tmp_path, out_dir=tmp_path, review=ReviewConfig(threshold=0.8))
-    ctx = RunContext(config=config)
-    batch = Batch(tuple(fx.documents())).with_artifact("aligned_pairs", fx.pairs()).with_artifact("glossary_report", fx.matches())
-    batch = STAGE.run(batch, ctx)
-    (path,) = STAGE.write(batch, ctx, tmp_path)
+    path, counts = _review_stage(config, _with_terms(fx.documents()), fx.pairs())
     data = page_data(path.read_text(encoding="utf-8"))
     assert len(data["pairs"]) == 10 and data["threshold"] == 0.8
-    assert data["counts"]["below_threshold"] == sum(p.score < 0.8 for p in fx.pairs()) == ctx.counts["review"]["below_threshold"]
+    assert data["counts"]["below_threshold"] == sum(p.score < 0.8 for p in fx.pairs()) == counts["below_threshold"]
     assert data["docs"][fx.RU]["title"] == "Корейские инвесторы и блокчейн"
+    assert data["counts"]["glossary_applied"] == 4 and data["counts"]["unverified"] == 1
 
 
 def _run_folder(tmp_path: Path) -> Path:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.api import default_stages, run_batch
+from pipeline.api import run_batch
 from pipeline.cli import app
 from pipeline.config import RunConfig, TranslateConfig
 from pipeline.io import read_csv
-from pipeline.stages import Stage
+from pipeline.stages import STAGES, Scope, Stage
 from tests.argos_fixtures import packages_dir, ru_en  # noqa: F401  (fixtures)
 
 runner = CliRunner()
@@ -45,7 +45,7 @@ def test_run_translates_russian_and_keeps_english(ru_en, seeds_dir, tmp_path):
     translation = manifest["translation"]
     [model] = translation["models"]
     assert model["id"] == "translate-ru_en-1.0" and model["checksum"].startswith("sha256:")
-    assert translation["sentences_from_cache"] == 0
+    assert manifest["timing"]["sentences_from_cache"] == 0
     counts = next(s["counts"] for s in manifest["stages"] if s["name"] == "translate")
     assert counts["translated"] == len(russian) and counts["passthrough"] == len(other)
     assert "translations/" + f"{russian.doc_id.iloc[0]}.en.txt" in manifest["outputs"]
@@ -60,16 +60,14 @@ def test_run_translates_russian_and_keeps_english(ru_en, seeds_dir, tmp_path):
     # Only documents with translated sentences get a file.
     assert sorted(p.name for p in (out / "translations").iterdir()) == sorted(f"{d}.en.txt" for d in set(russian.doc_id))
 
-    # A second run translates nothing: everything from the cache, no model call.
+    # A second run translates nothing: everything from the cache, and the same outputs, byte for byte.
     out2 = tmp_path / "out2"
     result = run_cli("run", str(seeds_dir), "--out", str(out2), "--quiet", "--cache", str(cache))
     assert result.exit_code == 0, result.output
     manifest2 = json.loads((out2 / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest2["translation"]["sentences_from_cache"] == len(russian)
-    assert manifest2["translation"]["models"][0]["segments_translated"] == 0
-    rows2 = read_csv(out2 / "sentences.csv")
-    assert set(rows2[rows2.lang == "ru"].translation_status) == {"cached"}
-    assert list(rows2.translation) == list(rows.translation)
+    assert manifest2["timing"]["sentences_from_cache"] == len(russian)
+    assert (out2 / "sentences.csv").read_bytes() == (out / "sentences.csv").read_bytes()
+    assert manifest2["translation"] == manifest["translation"]
 
 
 def test_second_run_makes_no_model_call(ru_en, seeds_dir, tmp_path, monkeypatch):
@@ -98,50 +96,44 @@ def test_second_run_makes_no_model_call(ru_en, seeds_dir, tmp_path, monkeypatch)
 
 def test_no_cache_translates_again(ru_en, seeds_dir, tmp_path):
     config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "a", quiet=True, translate=TranslateConfig(use_cache=False))
-    assert run_batch(config).counts["translate"]["cached"] == 0
+    assert run_batch(config).manifest["timing"]["sentences_from_cache"] == 0
     report = run_batch(replace(config, out_dir=tmp_path / "b"))
-    assert report.counts["translate"]["cached"] == 0 and report.counts["translate"]["translated"] > 0
+    assert report.manifest["timing"]["sentences_from_cache"] == 0 and report.counts["translate"]["translated"] > 0
     assert not (tmp_path / "xdg-cache" / "pipeline" / "translations.sqlite3").exists()
 
 
 def test_the_stage_translates_the_pre_edited_source(ru_en, seeds_dir, tmp_path):
     """A glossary stage before translation sets ``mt_source``; the original ``text`` stays untouched."""
 
-    def pre_edit(batch, ctx):
-        docs = []
-        for doc in batch.documents:
-            sentences = tuple(
-                replace(s, mt_source="Привет мир!") if s.lang == "ru" else s for s in doc.sentences
-            )
-            docs.append(replace(doc, sentences=sentences))
-        return batch.with_documents(docs)
+    def pre_edit(doc, services):
+        return replace(doc, sentences=tuple(
+            replace(s, mt_source="Привет мир!") if s.lang == "ru" else s for s in doc.sentences
+        ))
 
-    stages = default_stages()
+    stages = [s for s in STAGES if s.name != "glossary-pre"]
     at = [s.name for s in stages].index("translate")
-    stages.insert(at, Stage("pre-edit", pre_edit, requires=frozenset({"lang"})))
+    stages.insert(at, Stage("pre-edit", Scope.DOCUMENT, pre_edit, requires=frozenset({"documents.sentences.lang"}),
+                            provides=frozenset({"documents.sentences.mt_source", "documents.sentences.terms"})))
     config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
     report = run_batch(config, stages=stages)
-    russian = [s for d in report.batch.documents for s in d.sentences if s.lang == "ru"]
+    russian = [s for d in report.documents for s in d.sentences if s.lang == "ru"]
     assert russian and {s.translation for s in russian} == {"Hello world!"}
     assert all(s.text != "Привет мир!" for s in russian)
 
 
 def test_sentence_language_without_model_falls_back_to_the_document_language(ru_en, seeds_dir, tmp_path):
-    def mislabel(batch, ctx):
-        docs = []
-        for doc in batch.documents:
-            sentences = tuple(
-                replace(s, lang="uk", mt_source="Привет мир!") if doc.lang == "ru" and s.sent_idx == 1 else s
-                for s in doc.sentences
-            )
-            docs.append(replace(doc, sentences=sentences))
-        return batch.with_documents(docs)
+    def mislabel(doc, services):
+        return replace(doc, sentences=tuple(
+            replace(s, lang="uk", mt_source="Привет мир!") if doc.lang == "ru" and s.sent_idx == 1 else s
+            for s in doc.sentences
+        ))
 
-    stages = default_stages()
-    stages.insert([s.name for s in stages].index("translate"), Stage("mislabel", mislabel, requires=frozenset({"lang"})))
+    stages = list(STAGES)
+    stages.insert([s.name for s in stages].index("translate"),
+                  Stage("mislabel", Scope.DOCUMENT, mislabel, requires=frozenset({"documents.sentences.lang"})))
     config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "out", quiet=True, translate=TranslateConfig(use_cache=False))
     report = run_batch(config, stages=stages)
-    [sentence] = [s for d in report.batch.documents for s in d.sentences if s.lang == "uk"]
+    [sentence] = [s for d in report.documents for s in d.sentences if s.lang == "uk"]
     assert (sentence.translation, sentence.translation_status) == ("Hello world!", "translated")
     assert "translated as ru" in sentence.translation_note
     assert report.manifest["translation"]["missing_models"] == []
@@ -154,7 +146,7 @@ def test_missing_model_run_continues_with_one_warning(packages_dir, seeds_dir, t
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "translation model" in r.getMessage()]
     assert len(warnings) == 1
     assert "pipeline models install ru en" in warnings[0].getMessage()
-    russian = [s for d in report.batch.documents for s in d.sentences if s.lang == "ru"]
+    russian = [s for d in report.documents for s in d.sentences if s.lang == "ru"]
     assert russian and {s.translation_status for s in russian} == {"untranslated"}
     assert all("pipeline models install ru en" in s.translation_note for s in russian)
     assert (tmp_path / "out" / "sentences.csv").exists()

@@ -55,27 +55,20 @@ def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) ->
         sentences = tuple(line.strip() for line in text.splitlines() if line.strip())
         return SideText(str(path), lang or _guess_lang(sentences), sentences)
 
+    from dataclasses import replace
+
+    from pipeline.detect import LanguageDetector, identify_paragraphs, identify_sentences
     from pipeline.ingest import read_document
-    from pipeline.segment import split_sentences
+    from pipeline.segment import split_document
 
     doc = read_document(path, doc_id=path.stem, rel_path=str(path))
     if not doc.ok:
         raise InputError(f"{path}: {doc.reason}")
     if lang:
-        sentences = []
-        for para in doc.paragraphs:
-            text = doc.text[para.start:para.end]
-            sentences.extend(text[s:e] for s, e in split_sentences(text, lang))
-        return SideText(str(path), lang, tuple(sentences))
-    from pipeline import detect, segment
-    from pipeline.config import RunConfig
-    from pipeline.stages import Batch, RunContext
-
-    ctx = RunContext(config=RunConfig(input_dir=path.parent))
-    batch = detect.run(segment.run(Batch((doc,)), ctx), ctx)
-    doc = batch.documents[0]
-    if not doc.ok:
-        raise InputError(f"{path}: {doc.reason}")
+        doc = split_document(replace(doc, paragraph_langs=(lang,) * len(doc.paragraphs)))
+        return SideText(str(path), lang, tuple(s.text for s in doc.sentences))
+    detector = LanguageDetector()
+    doc = identify_sentences(split_document(identify_paragraphs(doc, detector)), detector)
     return SideText(str(path), doc.lang, tuple(s.text for s in doc.sentences))
 
 

@@ -1,47 +1,29 @@
-"""The ``align`` stage of ``pipeline run``: the parallel corpus.
+"""Alignment in ``pipeline run``: each document with its translation, and sentences across documents.
 
-* **translation** pairs: each document whose sentences carry translations
-  (status ``translated`` or ``cached``) is aligned with its translation by the
-  parallel aligner; the score (cosine similarity of the two sides) estimates
-  translation quality, and pairs below ``low_score`` are flagged. Sentence
-  flags (``glossary-applied``, ``unverified``, …) are carried into the pair.
-* **cross-source** pairs: every two usable documents are mined for sentences
-  that say the same thing (ratio margin, order-free). A translated document
-  is mined with its *source* text: the encoder is multilingual, and the pair
-  then shows what the source actually says, not what the translation made
-  of it.
-
-Outputs: ``aligned.csv`` (every pair, for reviewers), ``corpus.tmx`` and the
-Moses files (pairs with text on both sides), all in the same order.
+* :func:`align_translation` (per document): a document whose sentences carry
+  translations is aligned with its translation by the parallel aligner; the
+  score (cosine similarity of the two sides) estimates translation quality,
+  and pairs below ``low_score`` are flagged. Sentence flags
+  (``glossary-applied``, ``unverified``, …) are carried into the pair.
+* :func:`sentence_vectors` (per batch of documents): the embedding of every sentence's
+  source text, kept for mining. A translated document is mined with its
+  *source* text: the encoder is multilingual, and a pair then shows what the
+  source actually says, not what the translation made of it.
+* :func:`mine_corpus_pairs` (over the corpus): sentences of different
+  documents that say the same thing, from the pooled embeddings.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from itertools import combinations
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from pipeline.corpus import ALIGNED_CSV, CORPUS_TMX, MOSES_DIR, AlignedPair, write_aligned_csv, write_moses, write_tmx
-from pipeline.models import UNDETERMINED, Document, Sentence
-from pipeline.stages import Batch, RunContext, Stage
+import numpy as np
 
-log = logging.getLogger(__name__)
+from pipeline.models import HAS_TRANSLATION, UNDETERMINED, AlignedPair, Document, Flag, PairKind, Sentence
 
-ARTIFACT = "aligned_pairs"
-TRANSLATED = frozenset({"translated", "cached"})
-LOW_SCORE = "low-score"
-UNALIGNED = "unaligned"
-
-
-def encoder_for(ctx: RunContext):
-    from pipeline.align.encoders import VectorCache, default_cache_path, load_encoder
-
-    cfg = ctx.config.align
-    return ctx.service(
-        "encoder",
-        lambda: load_encoder(cfg.encoder, cache=VectorCache(default_cache_path() if cfg.cache else None)),
-    )
+LOW_SCORE = Flag.LOW_SCORE.value
+UNALIGNED = Flag.UNALIGNED.value
 
 
 def _majority(langs: Sequence[str], fallback: str) -> str:
@@ -52,7 +34,7 @@ def _majority(langs: Sequence[str], fallback: str) -> str:
     return max(sorted(counts), key=counts.get) if counts else fallback
 
 
-def _flags(sentences: Sequence[Sentence]) -> list[str]:
+def _flags(sentences: Iterable[Sentence]) -> list[str]:
     seen: list[str] = []
     for sent in sentences:
         for flag in sent.flags:
@@ -61,17 +43,23 @@ def _flags(sentences: Sequence[Sentence]) -> list[str]:
     return seen
 
 
-def translation_pairs(doc: Document, encoder, ctx: RunContext) -> list[AlignedPair]:
-    """Pairs of one document with its translation (without ``pair_id`` numbering yet)."""
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def align_translation(doc: Document, encoder, *, target_lang: str, max_size: int = 5, low_score: float = 0.5) -> Document:
+    """``doc`` with its translation pairs (``pairs``; ``pair_id`` is numbered when the corpus is written)."""
+    from dataclasses import replace
+
     from pipeline.align.parallel import AlignParams, align_parallel
 
-    cfg = ctx.config.align
-    units = [s for s in doc.sentences if s.translation.strip() and s.translation_status in TRANSLATED]
+    units = [s for s in doc.sentences if s.translation.strip() and s.translation_status in HAS_TRANSLATION]
     if not units:
-        return []
+        return replace(doc, pairs=())
     # translations come sentence by sentence, so beads are nearly all 1-1: composed span embeddings
     # (one encoder pass per sentence) are enough, and several times cheaper than embedding every span
-    params = AlignParams(max_size=cfg.max_size, exact_spans=False)
+    params = AlignParams(max_size=max_size, exact_spans=False)
     beads = align_parallel([s.text for s in units], [s.translation for s in units], encoder, params)
     pairs = []
     for bead in beads:
@@ -80,126 +68,81 @@ def translation_pairs(doc: Document, encoder, ctx: RunContext) -> list[AlignedPa
         flags = _flags(src + tgt)
         if not src or not tgt:
             flags.append(UNALIGNED)
-        elif bead.score < cfg.low_score:
+        elif bead.score < low_score:
             flags.append(LOW_SCORE)
         pairs.append(
             AlignedPair(
                 pair_id="",
-                kind="translation",
+                kind=PairKind.TRANSLATION.value,
                 src_doc=doc.doc_id,
                 src_ids=tuple(s.sent_idx for s in src),
                 src_lang=_majority([s.lang for s in src], doc.lang),
                 src_text=" ".join(s.text for s in src),
                 tgt_doc=doc.doc_id,
                 tgt_ids=tuple(s.sent_idx for s in tgt),
-                tgt_lang=ctx.config.target_lang,
+                tgt_lang=target_lang,
                 tgt_text=" ".join(s.translation for s in tgt),
                 score=bead.score,
                 flags=tuple(flags),
+                mt_confidence=_mean([s.mt_confidence for s in tgt]),
             )
         )
-    return pairs
+    return replace(doc, pairs=tuple(pairs))
 
 
-def cross_source_pairs(a: Document, b: Document, encoder, ctx: RunContext, vectors: dict | None = None) -> list[AlignedPair]:
-    """Mined pairs between two documents; ``vectors`` holds each document's sentence embeddings, computed once."""
-    from pipeline.align.mining import MineParams, mine_vectors
+def sentence_vectors(documents: Sequence[Document], encoder) -> list[Document]:
+    """``documents`` with ``vectors``: one L2-normalised row per sentence (its source text), for mining.
 
-    cfg = ctx.config.align
-    params = MineParams(k=cfg.mine_k, threshold=cfg.mine_threshold, min_similarity=cfg.mine_min_similarity)
-    vectors = {} if vectors is None else vectors
-    for doc in (a, b):
-        if doc.doc_id not in vectors:
-            vectors[doc.doc_id] = encoder.encode([s.text for s in doc.sentences])
-    found = mine_vectors(vectors[a.doc_id], vectors[b.doc_id], params)
-    pairs = []
-    for p in found:
-        sa, sb = a.sentences[p.src], b.sentences[p.tgt]
-        pairs.append(
-            AlignedPair(
-                pair_id="",
-                kind="cross-source",
-                src_doc=a.doc_id,
-                src_ids=(sa.sent_idx,),
-                src_lang=sa.lang,
-                src_text=sa.text,
-                tgt_doc=b.doc_id,
-                tgt_ids=(sb.sent_idx,),
-                tgt_lang=sb.lang,
-                tgt_text=sb.text,
-                score=p.similarity,
-                flags=tuple(_flags([sa, sb])),
-            )
-        )
-    return pairs
-
-
-def run(batch: Batch, ctx: RunContext) -> Batch:
-    """Stage: translation pairs per translated document, then cross-source pairs per document pair."""
+    The sentences of all documents go to the encoder in one call.
+    """
     from dataclasses import replace
 
-    if not ctx.config.align.enabled:
-        return batch.with_artifact(ARTIFACT, ())
-    docs = [d for d in batch.documents if d.ok and d.sentences]
-    if not docs:
-        return batch.with_artifact(ARTIFACT, ())
-    encoder = encoder_for(ctx)
-    translated: list[AlignedPair] = []
-    for doc in ctx.progress.track(docs, "align", total=len(docs)):
-        try:
-            translated.extend(translation_pairs(doc, encoder, ctx))
-        except Exception as exc:  # one document's failure must not sink the corpus
-            log.warning("%s: translation alignment failed (%s)", doc.path, exc)
-            ctx.count("align", "translation_failed")
-    mined: list[AlignedPair] = []
-    doc_pairs = list(combinations(docs, 2))
-    vectors: dict[str, object] = {}
-    for a, b in ctx.progress.track(doc_pairs, "mine", total=len(doc_pairs)):
-        try:
-            mined.extend(cross_source_pairs(a, b, encoder, ctx, vectors))
-        except Exception as exc:
-            log.warning("%s / %s: mining failed (%s)", a.path, b.path, exc)
-            ctx.count("align", "mining_failed")
-    pairs = [replace(p, pair_id=f"tr-{n:06d}") for n, p in enumerate(translated, 1)]
-    pairs += [replace(p, pair_id=f"xs-{n:06d}") for n, p in enumerate(mined, 1)]
-    ctx.count("align", "translation_pairs", len(translated))
-    ctx.count("align", "low_score", sum(LOW_SCORE in p.flags for p in translated))
-    ctx.count("align", "unaligned", sum(UNALIGNED in p.flags for p in translated))
-    ctx.count("align", "cross_source_pairs", len(mined))
-    ctx.count("align", "document_pairs_mined", len(doc_pairs))
-    return batch.with_artifact(ARTIFACT, tuple(pairs))
+    texts = [s.text for doc in documents if doc.ok for s in doc.sentences]
+    vectors = np.asarray(encoder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 0), np.float32)
+    out, row = [], 0
+    for doc in documents:
+        if not doc.ok or not doc.sentences:
+            out.append(doc)
+            continue
+        out.append(replace(doc, vectors=vectors[row:row + len(doc.sentences)]))
+        row += len(doc.sentences)
+    return out
 
 
-def write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
-    from pipeline import __version__
+@dataclass(frozen=True, slots=True)
+class SentenceRef:
+    """Where a row of the pooled embeddings comes from."""
 
-    pairs = list(batch.artifacts.get(ARTIFACT, ()))
-    out_dir = Path(out_dir)
-    written = [write_aligned_csv(out_dir / ALIGNED_CSV, pairs)]
-    corpus = [p for p in pairs if p.src_text and p.tgt_text]
-    encoder = ctx.services.get("encoder")
-    properties = {
-        "pipeline-version": __version__,
-        "encoder": encoder.name if encoder is not None else ctx.config.align.encoder,
-        # where the corpus was written is no property of it (and would make two runs' corpora differ)
-        **{key.replace("_", "-"): value for key, value in ctx.config.settings().items() if key != "out_dir"},
-    }
-    written.append(write_tmx(out_dir / CORPUS_TMX, corpus, properties, tool_version=__version__))
-    written.extend(write_moses(out_dir / MOSES_DIR, corpus))
-    return written
+    doc_id: str
+    sent_idx: int
+    lang: str
 
 
-def prepare(ctx: RunContext) -> None:
-    """Load the encoder before any stage runs, so a bad ``--encoder`` stops the run before it starts (exit 2)."""
-    if ctx.config.align.enabled:
-        encoder_for(ctx)
+def mine_corpus_pairs(
+    vectors: np.ndarray,
+    refs: Sequence[SentenceRef],
+    *,
+    k: int = 4,
+    threshold: float = 1.1,
+    min_similarity: float = 0.5,
+) -> list[tuple[int, int, float, float]]:
+    """Cross-source candidates over the pooled sentence embeddings: ``(row_a, row_b, similarity, margin)``.
 
+    Rows of one document are mined against the rows of every later document (in ``refs`` order), each
+    document pair with its own margins.
+    """
+    from pipeline.align.mining import MineParams, mine_vectors
 
-ALIGN_STAGE = Stage(
-    "align",
-    run,
-    requires=frozenset({"sentences", "lang"}),
-    provides=frozenset({"aligned_pairs"}),
-    write=write,
-    prepare=prepare,
-)
+    params = MineParams(k=k, threshold=threshold, min_similarity=min_similarity)
+    spans: dict[str, list[int]] = {}
+    for row, ref in enumerate(refs):
+        spans.setdefault(ref.doc_id, []).append(row)
+    docs = list(spans)
+    found = []
+    for a_pos, a in enumerate(docs):
+        rows_a = spans[a]
+        for b in docs[a_pos + 1:]:
+            rows_b = spans[b]
+            for p in mine_vectors(vectors[rows_a], vectors[rows_b], params):
+                found.append((rows_a[p.src], rows_b[p.tgt], p.similarity, p.margin))
+    return found

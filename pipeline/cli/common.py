@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -121,3 +122,45 @@ class RichProgress(Progress):
         from rich.progress import track
 
         return track(items, description=f"{description:>10}", total=total, console=err_console, transient=True)
+
+    @contextlib.contextmanager
+    def bar(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        if not self.enabled:
+            yield lambda steps: None
+            return
+        from rich.progress import Progress as Bar
+
+        with Bar(console=err_console, transient=True) as bar:
+            task = bar.add_task(f"{description:>10}", total=total)
+            yield lambda steps: bar.advance(task, steps)
+
+
+class LineProgress(Progress):
+    """``--quiet`` on a long run: one line per stage on stderr, once the run has taken a few seconds."""
+
+    def __init__(self, after_seconds: float = 5.0) -> None:
+        import time
+
+        self.after = after_seconds
+        self.started = time.monotonic()
+
+    def _elapsed(self) -> float:
+        import time
+
+        return time.monotonic() - self.started
+
+    @contextlib.contextmanager
+    def bar(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
+        done = [0, 0.0]
+
+        def advance(steps: int) -> None:
+            done[0] += steps
+            if self._elapsed() >= self.after and self._elapsed() - done[1] >= 30:
+                done[1] = self._elapsed()
+                err_console.print(f"{description}: {done[0]}/{total}", markup=False)
+
+        yield advance
+
+    def stage(self, name: str, seconds: float) -> None:
+        if self._elapsed() >= self.after:
+            err_console.print(f"{name}: done in {seconds:.1f} s", markup=False)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipeline.cli.common import RichProgress, app, err_console, handle_errors
+from pipeline.cli.common import LineProgress, RichProgress, app, err_console, handle_errors
 
 
 @app.command()
@@ -15,7 +15,15 @@ from pipeline.cli.common import RichProgress, app, err_console, handle_errors
 def run(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of documents (.txt, .md, .html), read recursively.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path("outputs"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary (long runs still log each stage).")
+    ] = False,
+    shard_size: Annotated[
+        int, typer.Option("--shard-size", min=1, help="Documents processed together (memory grows with it).")
+    ] = 256,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start over instead of reusing what an earlier run into --out finished.")
+    ] = False,
     to: Annotated[str, typer.Option("--to", help="Language to translate into.")] = "en",
     strict: Annotated[bool, typer.Option("--strict", help="Exit with code 2 when a translation model is missing.")] = False,
     cache: Annotated[Optional[Path], typer.Option("--cache", help="Translation cache (SQLite file).")] = None,
@@ -43,12 +51,12 @@ def run(
 
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
-        input_dir=input_dir, out_dir=out, quiet=quiet, target_lang=to, translate=translate,
+        input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         align=AlignConfig(encoder=encoder, low_score=threshold),
         review=ReviewConfig(threshold=threshold),
     )
-    report = run_batch(config, progress=RichProgress(enabled=not quiet))
+    report = run_batch(config, progress=LineProgress() if quiet else RichProgress())
     if not quiet:
         from pipeline.review.summary import run_summary, summary_table
 

@@ -1,28 +1,27 @@
-"""The glossary stages of ``pipeline run``: ``glossary-pre`` before translation, ``glossary-post`` after it.
+"""The glossary over documents: pre-edit before translation, check and post-edit after it.
 
-``glossary-pre`` finds the glossary's terms in every source sentence and sets
+:func:`pre_edit_document` finds the glossary's terms in every source sentence,
+records each match on its sentence (``Sentence.terms``) and sets
 ``Sentence.mt_source`` to the pre-edited text (``text`` stays as it is);
-``glossary-post`` checks each translation for the target terms, post-edits
-listed wrong renderings, and flags what it cannot verify. Every match goes to
-``glossary_report.csv``.
-
-The work is done by two pure functions over documents,
-:func:`pre_edit_documents` and :func:`post_edit_documents`, which need no run
-context; the stages only wrap them.
+:func:`post_edit_document` checks each translation for the target terms,
+post-edits listed wrong renderings, and flags what it cannot verify.
+:func:`report_rows` gives every match as a row of ``glossary_report.csv``.
+These are the ``glossary-pre`` and ``glossary-post`` stages of ``pipeline run``
+(see :mod:`pipeline.stages`); they need no run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pipeline.glossary.match import Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.target import UNVERIFIED, verify
-from pipeline.models import Document, Sentence, UNDETERMINED
+from pipeline.models import UNDETERMINED, Document, Flag, Sentence, TermMatch, TranslationStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +33,12 @@ REPORT_COLUMNS = (
     "target_term", "note",
 )
 """The audit columns, then the entry's target term and note (for reviewers and the review page)."""
-FLAG_APPLIED = "glossary-applied"
-FLAG_UNVERIFIED = "unverified"
-SERVICE = "glossary"
-MATCHES = "glossary_matches"
-REPORT = "glossary_report"
+FLAG_APPLIED = Flag.GLOSSARY_APPLIED.value
+FLAG_UNVERIFIED = Flag.UNVERIFIED.value
 
-NOT_TRANSLATED = ("untranslated",)
+NOT_TRANSLATED = (TranslationStatus.UNTRANSLATED.value,)
 """Translation statuses with nothing to verify (as is an empty translation): their matches get an
 empty ``target_check`` and no ``unverified`` flag, since MT never saw them."""
-
-SentenceKey = tuple[str, int]
-
-
-# -- pure functions ------------------------------------------------------------------------------------------
-
 
 class GlossaryRunner:
     """A glossary ready to use on documents: one :class:`Matcher` per source language, built on demand."""
@@ -77,9 +67,35 @@ def _sentence_lang(sentence: Sentence, doc: Document) -> str:
     return sentence.lang if sentence.lang and sentence.lang != UNDETERMINED else doc.lang
 
 
-def pre_edit_document(doc: Document, runner: GlossaryRunner) -> tuple[Document, dict[SentenceKey, tuple[Match, ...]]]:
-    """``doc`` with ``mt_source`` set on every sentence the glossary changes, and every match by sentence."""
-    found: dict[SentenceKey, tuple[Match, ...]] = {}
+def term_match(m: Match) -> TermMatch:
+    """The flat record of a match that travels with its sentence (entry id, not the entry)."""
+    return TermMatch(
+        entry=m.entry.id,
+        start=m.start,
+        end=m.end,
+        matched=m.matched,
+        action=m.action,
+        reason=m.reason,
+        replacement=m.replacement if m.applied else "",
+        confidence=getattr(m, "confidence", None),
+        needs_review=bool(getattr(m, "needs_review", False)),
+        target_term=m.entry.target_term,
+        note=m.entry.note,
+    )
+
+
+def _with_flag(flags: tuple[str, ...], flag: Flag, wanted: bool = True) -> tuple[str, ...]:
+    return (*flags, flag.value) if wanted and flag.value not in flags else flags
+
+
+def pre_edit_document(doc: Document, runner: GlossaryRunner) -> Document:
+    """``doc`` with the glossary's matches on each sentence (``terms``) and ``mt_source`` where it pre-edits.
+
+    ``text`` never changes. A sentence translated from the translation memory keeps its matches (so
+    its translation is still verified) but is not pre-edited: it goes to no model.
+    """
+    if not doc.ok:
+        return doc
     doc_lemmas: dict[str, frozenset[str]] = {}
     sentences = []
     for sentence in doc.sentences:
@@ -96,93 +112,77 @@ def pre_edit_document(doc: Document, runner: GlossaryRunner) -> tuple[Document, 
         if not matches:
             sentences.append(sentence)
             continue
-        found[(doc.doc_id, sentence.sent_idx)] = matches
-        edited = pre_edit(sentence.text, matches)
-        flags = sentence.flags
-        if any(m.applied for m in matches) and FLAG_APPLIED not in flags:
-            flags = (*flags, FLAG_APPLIED)
-        sentences.append(replace(sentence, mt_source=edited if edited != sentence.text else sentence.mt_source, flags=flags))
-    return replace(doc, sentences=tuple(sentences)), found
+        terms = tuple(term_match(m) for m in matches)
+        flags = _with_flag(sentence.flags, Flag.NEEDS_REVIEW, any(t.needs_review for t in terms))
+        mt_source = sentence.mt_source
+        if sentence.translation_status != TranslationStatus.MEMORY:
+            edited = pre_edit(sentence.text, matches)
+            mt_source = edited if edited != sentence.text else sentence.mt_source
+            flags = _with_flag(flags, Flag.GLOSSARY_APPLIED, any(m.applied for m in matches))
+        sentences.append(replace(sentence, terms=terms, mt_source=mt_source, flags=flags))
+    return replace(doc, sentences=tuple(sentences))
 
 
-def pre_edit_documents(
-    documents: Iterable[Document], glossary: Glossary, target_lang: str = "en"
-) -> tuple[tuple[Document, ...], dict[SentenceKey, tuple[Match, ...]]]:
-    """Pre-edit every usable document; return them with all matches keyed by ``(doc_id, sent_idx)``."""
+def pre_edit_documents(documents: Iterable[Document], glossary: Glossary, target_lang: str = "en") -> tuple[Document, ...]:
+    """:func:`pre_edit_document` over every document."""
     runner = GlossaryRunner(glossary, target_lang)
-    out, matches = [], {}
-    for doc in documents:
-        if not doc.ok:
-            out.append(doc)
-            continue
-        doc, found = pre_edit_document(doc, runner)
-        out.append(doc)
-        matches.update(found)
-    return tuple(out), matches
+    return tuple(pre_edit_document(doc, runner) for doc in documents)
 
 
-def post_edit_document(
-    doc: Document, matches: dict[SentenceKey, tuple[Match, ...]]
-) -> tuple[Document, list[dict[str, Any]]]:
-    """``doc`` with translations checked and post-edited, and its report rows."""
-    rows: list[dict[str, Any]] = []
+def _match(term: TermMatch, glossary: Glossary) -> Match:
+    return Match(glossary.get(term.entry), term.start, term.end, term.matched, term.action, term.reason, term.replacement)
+
+
+def post_edit_document(doc: Document, glossary: Glossary) -> Document:
+    """``doc`` with each glossary-matched translation checked for the target terms and post-edited.
+
+    Each applied match gets its ``target_check`` (``ok``, ``post-edited``, ``unverified``); a sentence
+    with an unverified term is flagged. Sentences without a translation are not checked.
+    """
+    if not doc.ok:
+        return doc
     sentences = []
     for sentence in doc.sentences:
-        found = matches.get((doc.doc_id, sentence.sent_idx), ())
-        if not found:
+        translated = bool(sentence.translation.strip()) and sentence.translation_status not in NOT_TRANSLATED
+        if not sentence.terms or not translated:
             sentences.append(sentence)
             continue
-        translated = bool(sentence.translation.strip()) and sentence.translation_status not in NOT_TRANSLATED
-        checks = {}
-        if translated:
-            fixed, checks = verify(sentence.translation, found)
-            flags = sentence.flags
-            if any(c.status == UNVERIFIED for c in checks.values()) and FLAG_UNVERIFIED not in flags:
-                flags = (*flags, FLAG_UNVERIFIED)
-            sentence = replace(sentence, translation=fixed, flags=flags)
-        for m in found:
-            check = checks.get(m.entry.id) if m.applied else None
-            rows.append(report_row(sentence, m, check.status if check else ""))
-        sentences.append(sentence)
-    return replace(doc, sentences=tuple(sentences)), rows
+        fixed, checks = verify(sentence.translation, [_match(t, glossary) for t in sentence.terms])
+        terms = tuple(
+            replace(t, target_check=checks[t.entry].status) if t.applied and t.entry in checks else t
+            for t in sentence.terms
+        )
+        flags = _with_flag(sentence.flags, Flag.UNVERIFIED, any(c.status == UNVERIFIED for c in checks.values()))
+        sentences.append(replace(sentence, translation=fixed, terms=terms, flags=flags))
+    return replace(doc, sentences=tuple(sentences))
 
 
-def post_edit_documents(
-    documents: Iterable[Document], matches: dict[SentenceKey, tuple[Match, ...]]
-) -> tuple[tuple[Document, ...], list[dict[str, Any]]]:
-    out, rows = [], []
-    for doc in documents:
-        if not doc.ok:
-            out.append(doc)
-            continue
-        doc, doc_rows = post_edit_document(doc, matches)
-        out.append(doc)
-        rows.extend(doc_rows)
-    return tuple(out), rows
+def post_edit_documents(documents: Iterable[Document], glossary: Glossary) -> tuple[Document, ...]:
+    """:func:`post_edit_document` over every document."""
+    return tuple(post_edit_document(doc, glossary) for doc in documents)
 
 
-def report_row(sentence: Sentence, m: Match, target_check: str = "") -> dict[str, Any]:
+def report_row(sentence: Sentence, term: TermMatch) -> dict[str, Any]:
     return {
         "doc_id": sentence.doc_id,
         "sent_idx": sentence.sent_idx,
-        **m.record(),
-        "target_check": target_check,
-        "target_term": m.entry.target_term,
-        "note": m.entry.note,
+        "entry": term.entry,
+        "matched": term.matched,
+        "action": term.action,
+        "reason": term.reason,
+        "source_replacement": term.replacement,
+        "target_check": term.target_check,
+        "target_term": term.target_term,
+        "note": term.note,
     }
 
 
-def report_rows(documents: Sequence[Document], matches: dict[SentenceKey, tuple[Match, ...]]) -> list[dict[str, Any]]:
-    """Report rows without target checks (before translation)."""
-    return [
-        report_row(s, m)
-        for d in documents if d.ok
-        for s in d.sentences
-        for m in matches.get((d.doc_id, s.sent_idx), ())
-    ]
+def report_rows(documents: Iterable[Document]) -> list[dict[str, Any]]:
+    """The rows of ``glossary_report.csv`` for ``documents``: every match of every sentence, in order."""
+    return [report_row(s, t) for d in documents if d.ok for s in d.sentences for t in s.terms]
 
 
-# -- stages ------------------------------------------------------------------------------------------------
+# -- loading --------------------------------------------------------------------------------------------
 
 
 def default_glossary_path(cwd: Path | None = None) -> Path | None:
@@ -193,109 +193,16 @@ def default_glossary_path(cwd: Path | None = None) -> Path | None:
     return None
 
 
-@dataclass
-class _Loaded:
-    runner: GlossaryRunner | None
-    path: Path | None
+def load_runner(path: Path | None, target_lang: str) -> tuple[GlossaryRunner, Path] | None:
+    """The run's glossary (``path``, else :func:`default_glossary_path`), validated; None when there is none.
 
-
-def prepare(ctx) -> None:
-    """Load and validate the run's glossary before any stage runs (a broken one stops the run, exit 2)."""
-    ctx.service(SERVICE, lambda: _load(ctx))
-
-
-def _load(ctx) -> _Loaded:
+    Raises :class:`pipeline.errors.GlossaryError` (exit code 2) listing every problem of a broken glossary.
+    """
     from pipeline.glossary.fileformat import load_glossary
 
-    cfg = ctx.config.glossary
-    if not cfg.enabled:
-        return _Loaded(None, None)
-    path = Path(cfg.path) if cfg.path is not None else default_glossary_path()
+    path = Path(path) if path is not None else default_glossary_path()
     if path is None:
-        return _Loaded(None, None)
+        return None
     glossary = load_glossary(path)
     log.info("glossary: %d entries from %s", len(glossary), path)
-    return _Loaded(GlossaryRunner(glossary, ctx.config.target_lang), path)
-
-
-def run_pre(batch, ctx):
-    from pipeline.stages import per_document
-
-    loaded: _Loaded = ctx.service(SERVICE, lambda: _load(ctx))
-    if loaded.runner is None:
-        ctx.count(PRE, "disabled")
-        return batch.with_artifact(MATCHES, {})
-    ctx.count(PRE, "entries", len(loaded.runner.glossary))
-    matches: dict[SentenceKey, tuple[Match, ...]] = {}
-
-    def one(doc: Document) -> Document:
-        doc, found = pre_edit_document(doc, loaded.runner)
-        matches.update(found)
-        return doc
-
-    batch = per_document(batch, ctx, PRE, one, description="glossary")
-    for found in matches.values():
-        for m in found:
-            ctx.count(PRE, m.action)
-    ctx.count(PRE, "sentences_pre_edited", sum(1 for d in batch.documents for s in d.sentences if s.mt_source is not None))
-    batch = batch.with_artifact(MATCHES, matches).with_manifest(
-        "glossary",
-        {"path": loaded.path.as_posix(), "entries": len(loaded.runner.glossary), "sha256": loaded.runner.glossary.sha256},
-    )
-    return batch.with_artifact(REPORT, report_rows(batch.documents, matches))
-
-
-def run_post(batch, ctx):
-    from pipeline.stages import per_document
-
-    matches = batch.artifacts.get(MATCHES, {})
-    if not matches:
-        return batch
-    rows_by_doc: dict[str, list[dict[str, Any]]] = {}
-
-    def one(doc: Document) -> Document:
-        doc, rows = post_edit_document(doc, matches)
-        rows_by_doc[doc.doc_id] = rows
-        return doc
-
-    batch = per_document(batch, ctx, POST, one, description="glossary")
-    rows = [row for d in batch.documents if d.ok for row in rows_by_doc.get(d.doc_id, [])]
-    for row in rows:
-        if row["action"] == "apply":
-            ctx.count(POST, row["target_check"] or "not_translated")
-    return batch.with_artifact(REPORT, rows)
-
-
-def write_report(batch, ctx, out_dir: Path) -> list[Path]:
-    from pipeline.io import write_csv
-
-    loaded = ctx.services.get(SERVICE)
-    if loaded is None or loaded.runner is None:
-        return []
-    path = Path(out_dir) / REPORT_CSV
-    write_csv(path, batch.artifacts.get(REPORT, []), REPORT_COLUMNS)
-    return [path]
-
-
-def stages() -> tuple[Any, Any]:
-    """The two glossary stages (``glossary-pre``, ``glossary-post``)."""
-    from pipeline.stages import Stage
-
-    pre = Stage(PRE, run_pre, requires=frozenset({"lang"}), provides=frozenset({"glossary"}), write=write_report,
-                prepare=prepare)
-    post = Stage(POST, run_post, requires=frozenset({"glossary"}), provides=frozenset({"glossary-checked"}))
-    return pre, post
-
-
-def insert_stages(stages_: list[Any]) -> list[Any]:
-    """``stages_`` with ``glossary-pre`` right after ``detect`` and ``glossary-post`` after ``translate``
-    (or right after ``glossary-pre`` when there is no ``translate`` stage)."""
-    pre, post = stages()
-    out = [s for s in stages_ if s.name not in (PRE, POST)]
-    names = [s.name for s in out]
-    at = names.index("detect") + 1 if "detect" in names else len(out)
-    out.insert(at, pre)
-    names = [s.name for s in out]
-    after = names.index("translate") if "translate" in names else names.index(PRE)
-    out.insert(after + 1, post)
-    return out
+    return GlossaryRunner(glossary, target_lang), path

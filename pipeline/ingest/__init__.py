@@ -26,7 +26,7 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
-__all__ = ["SUFFIXES", "discover", "ingest_bytes", "read_document", "unique_doc_ids"]
+__all__ = ["SUFFIXES", "discover", "ingest_bytes", "read_document", "read_source", "unique_doc_ids"]
 
 
 def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
@@ -152,21 +152,8 @@ def _skipped(doc: Document, reason: str) -> Document:
     return replace(doc, status=DocStatus.SKIPPED, reason=reason)
 
 
-def run(batch, ctx):
-    """Stage: read every input file of ``ctx.config.input_dir`` into a document."""
-    from pipeline.stages import Batch
-
-    input_dir = Path(ctx.config.input_dir)
-    paths = discover(input_dir, exclude=[ctx.config.out_dir])
-    if not paths:
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "no input files under %s (looked for %s)", input_dir, ", ".join(sorted(SUFFIXES)))
-    rels = [p.relative_to(input_dir).as_posix() for p in paths]
-    docs = []
-    for path, rel, doc_id in ctx.progress.track(list(zip(paths, rels, unique_doc_ids(rels))), "ingest", total=len(paths)):
-        doc = read_document(path, doc_id=doc_id, rel_path=rel)
-        ctx.count("ingest", doc.status.value)
-        docs.append(doc)
-    return Batch(tuple(docs), batch.artifacts)
+def read_source(source) -> Document:
+    """The document of a discovered :class:`pipeline.stages.SourceFile` (skipped with the reason when unusable)."""
+    if source.problem:
+        return _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256), source.problem)
+    return read_document(source.path, doc_id=source.doc_id, rel_path=source.rel_path)

@@ -3,7 +3,6 @@
 - :func:`write_review_page` / :func:`page_from_run`: the self-contained review page.
 - :func:`pipeline.review.apply.apply_review`: a reviewed copy of ``aligned.csv`` into the final corpus.
 - :func:`pipeline.review.summary.run_summary`: the numbers printed after ``pipeline run``.
-- :data:`STAGE`: the ``review`` stage of ``pipeline run``, which writes ``review.html`` next to ``aligned.csv``.
 
 Heavy or optional imports (jinja2, rich) happen inside the functions that need them.
 """
@@ -18,7 +17,6 @@ from pipeline.corpus import ALIGNED_CSV, AlignedPair
 from pipeline.errors import ReviewError
 from pipeline.review.page import REVIEW_HTML, write_page
 from pipeline.review.view import build_view, doc_infos, sentence_states
-from pipeline.stages import Batch, RunContext, Stage
 
 
 def write_review_page(
@@ -65,26 +63,4 @@ def page_from_run(run_dir: Path, out: Path | None = None, *, threshold: float | 
     return write_page(out if out is not None else run_dir / REVIEW_HTML, view)
 
 
-def _run(batch: Batch, ctx: RunContext) -> Batch:
-    pairs = batch.artifacts.get("aligned_pairs", ()) or ()
-    ctx.count("review", "pairs", len(pairs))
-    ctx.count("review", "below_threshold", sum(p.score < ctx.config.review.threshold for p in pairs))
-    return batch
-
-
-def _write(batch: Batch, ctx: RunContext, out_dir: Path) -> list[Path]:
-    path = write_review_page(
-        Path(out_dir) / REVIEW_HTML,
-        batch.artifacts.get("aligned_pairs", ()) or (),
-        matches=batch.artifacts.get("glossary_report", ()) or (),
-        documents=[d for d in batch.documents if d.ok],
-        threshold=ctx.config.review.threshold,
-        title=f"Review · {Path(ctx.config.out_dir).resolve().name}",
-    )
-    return [path]
-
-
-STAGE = Stage("review", _run, requires=frozenset({"sentences"}), provides=frozenset({"review"}), write=_write)
-"""Appended last to :func:`pipeline.api.default_stages`; reads ``aligned_pairs`` and ``glossary_report`` if present."""
-
-__all__ = ["REVIEW_HTML", "STAGE", "page_from_run", "write_review_page"]
+__all__ = ["REVIEW_HTML", "page_from_run", "write_review_page"]

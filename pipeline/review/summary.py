@@ -1,7 +1,7 @@
 """The summary printed at the end of ``pipeline run``, computed from the run's records.
 
 :func:`run_summary` is pure: it reads only the :class:`pipeline.api.RunReport`
-(documents and their sentences, the batch's artifacts, the manifest and the
+(its documents and their sentences, the stages' counts, the manifest and the
 output paths), so every number can be checked in a unit test and lights up as
 soon as the stage that records it is in the run. :func:`summary_table` turns it
 into a rich table.
@@ -10,20 +10,21 @@ into a rich table.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.models import PairKind, TranslationStatus
 from pipeline.review.runfiles import run_threshold
-from pipeline.review.view import UNTRANSLATED, UNVERIFIED, glossary_mark
+from pipeline.review.view import UNVERIFIED
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from pipeline.api import RunReport
 
-TRANSLATION_STATUSES = ("translated", "cached", "passthrough", UNTRANSLATED)
-KIND_ORDER = ("translation", "cross-source")
+TRANSLATION_STATUSES = tuple(status.value for status in TranslationStatus)
+KIND_ORDER = tuple(kind.value for kind in PairKind)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class RunSummary:
     docs_by_lang: dict[str, int]
     sentences: int
     translation: dict[str, int]
-    """Sentences per ``translation_status``: translated, cached, passthrough, untranslated (all present, 0 if none)."""
+    """Sentences per ``translation_status``: translated, tm, passthrough, untranslated (all present, 0 if none)."""
     glossary_applied: int
     glossary_skipped: int
     unverified_sentences: int
@@ -44,47 +45,56 @@ class RunSummary:
     out_dir: str
     outputs: tuple[str, ...]
     """Output files relative to ``out_dir``, as listed in the manifest."""
+    from_cache: int = 0
+    """Translated sentences the translation cache answered (no decoding)."""
+    shards: dict[str, int] = field(default_factory=dict)
+    """``total``, ``reused`` (finished by an earlier, interrupted or identical run) and ``computed``."""
 
 
 def run_summary(report: RunReport) -> RunSummary:
-    docs = report.batch.documents
-    ok_docs = [d for d in docs if d.ok]
-    sentences = [s for d in ok_docs for s in d.sentences]
-    translation = Counter({status: 0 for status in TRANSLATION_STATUSES})
-    translation.update(s.translation_status for s in sentences if s.translation_status)
-
-    applied = skipped = 0
-    for record in report.batch.artifacts.get("glossary_report", ()) or ():
-        try:
-            action = glossary_mark(record).action
-        except (TypeError, ValueError):
-            continue
-        applied += action == "apply"
-        skipped += action == "skip"
-
-    pairs = tuple(report.batch.artifacts.get("aligned_pairs", ()) or ())
-    by_kind = Counter({kind: 0 for kind in KIND_ORDER})
-    by_kind.update(p.kind for p in pairs)
-    settings = report.manifest.get("settings", {}) if isinstance(report.manifest, dict) else {}
+    """The summary's numbers, read off the run's documents (streamed), its mined pairs and its manifest."""
+    manifest = report.manifest if isinstance(report.manifest, dict) else {}
+    settings = manifest.get("settings", {})
     threshold = run_threshold(settings)
+    statuses: Counter[str] = Counter()
+    langs: Counter[str] = Counter()
+    translation = Counter({status: 0 for status in TRANSLATION_STATUSES})
+    by_kind = Counter({kind: 0 for kind in KIND_ORDER})
+    sentences = applied = skipped = unverified = below = 0
+    for doc in report.documents:
+        statuses[doc.status.value] += 1
+        if not doc.ok:
+            continue
+        langs[doc.lang] += 1
+        sentences += len(doc.sentences)
+        for s in doc.sentences:
+            if s.translation_status:
+                translation[str(s.translation_status)] += 1
+            applied += sum(t.action == "apply" for t in s.terms)
+            skipped += sum(t.action == "skip" for t in s.terms)
+            unverified += UNVERIFIED in s.flags
+        by_kind.update(str(p.kind) for p in doc.pairs)
+        below += sum(p.score < threshold for p in doc.pairs)
+    by_kind.update(str(p.kind) for p in report.state.cross_source_pairs)
+    below += sum(p.score < threshold for p in report.state.cross_source_pairs)
     out_dir = str(settings.get("out_dir", "")) or _common_parent(report.outputs)
-    outputs = tuple(report.manifest.get("outputs", ())) if isinstance(report.manifest, dict) else ()
-
     return RunSummary(
-        documents=len(docs),
-        docs_by_status=dict(Counter(d.status.value for d in docs).most_common()),
-        docs_by_lang=dict(Counter(d.lang for d in ok_docs).most_common()),
-        sentences=len(sentences),
+        documents=sum(statuses.values()),
+        docs_by_status=dict(statuses.most_common()),
+        docs_by_lang=dict(langs.most_common()),
+        sentences=sentences,
         translation=dict(translation),
         glossary_applied=applied,
         glossary_skipped=skipped,
-        unverified_sentences=sum(UNVERIFIED in s.flags for s in sentences),
-        pairs=len(pairs),
+        unverified_sentences=unverified,
+        pairs=sum(by_kind.values()),
         pairs_by_kind=dict(by_kind),
         threshold=threshold,
-        below_threshold=sum(p.score < threshold for p in pairs),
+        below_threshold=below,
         out_dir=out_dir,
-        outputs=outputs,
+        outputs=tuple(manifest.get("outputs", ())),
+        from_cache=manifest.get("timing", {}).get("sentences_from_cache", 0),
+        shards=dict(report.shards),
     )
 
 
@@ -117,13 +127,14 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
         ("documents", f"{s.documents} ({_join(s.docs_by_status)})"),
         ("  by language", _join(s.docs_by_lang)),
         ("sentences", str(s.sentences)),
-        ("  translation", _join(s.translation)),
+        ("  translation", _join(s.translation) + (f" ({s.from_cache} from the cache)" if s.from_cache else "")),
         ("glossary", f"applied {s.glossary_applied}, skipped {s.glossary_skipped}, "
                      f"unverified {s.unverified_sentences} sentence(s)"),
         ("aligned pairs", f"{s.pairs} ({_join(s.pairs_by_kind)})"),
         (f"  below {s.threshold:.2f}", f"{s.below_threshold} to review first"),
         ("outputs", f"{s.out_dir}: {_outputs(s.outputs)}" if s.outputs else s.out_dir),
-    ]
+    ] + ([("resumed", f"{s.shards['reused']} of {s.shards['total']} shard(s) reused from an earlier run")]
+         if s.shards.get("reused") else [])
 
 
 def summary_table(summary: RunSummary) -> Table:

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ModelNotInstalledError
-from pipeline.models import UNDETERMINED, Document
+from pipeline.models import HAS_TRANSLATION, UNDETERMINED, Document, TranslationStatus
 from pipeline.translate.engine import (
     CACHED,
-    PASSTHROUGH,
     TRANSLATED,
     UNTRANSLATED,
     DecodingSettings,
     TranslationEngine,
-    missing_model_message,
 )
 
 log = logging.getLogger(__name__)
 
-STAGE = "translate"
 TRANSLATIONS_DIR = "translations"
 
 
@@ -48,67 +44,56 @@ def engine_from_config(config: Any) -> TranslationEngine:
     )
 
 
-def run(batch: Any, ctx: Any) -> Any:
-    """Stage: translate every sentence's ``source_for_mt`` into ``ctx.config.target_lang``.
+def translate_documents(
+    documents: Sequence[Document],
+    engine: TranslationEngine,
+    target: str,
+    *,
+    track: Callable[[Iterable[Any], str, int], Iterable[Any]] | None = None,
+) -> list[Document]:
+    """Translate every sentence's ``source_for_mt`` of the usable ``documents`` into ``target``.
 
-    All sentences of all documents go to the engine at once (batched per
-    language pair). A pair without a model leaves its sentences
-    ``untranslated`` with the reason and logs one warning naming the install
-    command; with ``translate.strict`` the run stops with exit code 2 instead.
+    All their sentences go to the engine in one call (de-duplicated, batched per language pair and
+    sorted by length there). A sentence already translated from the translation memory keeps that
+    translation. A pair without a model leaves its sentences ``untranslated`` with the reason; a
+    translation taken from the cache is the same translation, so its status is ``translated`` too.
     """
-    config = ctx.config.translate
-    target = ctx.config.target_lang
-    engine: TranslationEngine = ctx.service("translator", lambda: engine_from_config(config))
-
     items: list[tuple[str, str]] = []
     where: list[tuple[int, int]] = []
     notes: list[str] = []
-    for d, doc in enumerate(batch.documents):
+    for d, doc in enumerate(documents):
         if not doc.ok:
             continue
         for s, sentence in enumerate(doc.sentences):
+            if sentence.translation_status == TranslationStatus.MEMORY:
+                continue
             lang, note = source_language(sentence.lang, doc.lang, target, engine)
             items.append((lang, sentence.source_for_mt))
             where.append((d, s))
             notes.append(note)
-
-    missing = engine.missing_pairs(items, target)
-    if missing:
-        message = missing_model_message(missing, engine.root)
-        if config.strict:
-            raise ModelNotInstalledError(message)
-        log.warning("%s; those sentences stay untranslated", message)
-
-    track = None if ctx.config.quiet else (lambda it, desc, total: ctx.progress.track(it, desc, total=total))
     outcomes = engine.translate(items, target, track=track)
-
-    docs = list(batch.documents)
-    sentences = {d: list(doc.sentences) for d, doc in enumerate(docs)}
+    sentences = {d: list(doc.sentences) for d, doc in enumerate(documents)}
     for (d, s), outcome, note in zip(where, outcomes, notes):
+        status = TRANSLATED if outcome.status == CACHED else outcome.status
         sentences[d][s] = replace(
             sentences[d][s],
             translation=outcome.translation,
-            translation_status=outcome.status,
-            translation_note=outcome.note or (note if outcome.status in (TRANSLATED, CACHED) else ""),
+            translation_status=status,
+            translation_note=outcome.note or (note if status == TRANSLATED else ""),
             model_id=outcome.model_id,
+            mt_confidence=getattr(outcome, "confidence", None),
         )
-        ctx.count(STAGE, outcome.status)
-    for status in (TRANSLATED, CACHED, PASSTHROUGH, UNTRANSLATED):
-        ctx.count(STAGE, status, 0)
-    for d in sentences:
-        if docs[d].ok:
-            docs[d] = replace(docs[d], sentences=tuple(sentences[d]))
+    return [replace(doc, sentences=tuple(sentences[d])) if doc.ok else doc for d, doc in enumerate(documents)]
 
-    summary = {
-        "target": target,
-        "models": engine.models_used(),
-        "sentences_from_cache": sum(1 for o in outcomes if o.status == CACHED),
-        "cache": str(engine.cache.path) if engine.cache is not None else None,
-        "device": engine.device,
-        "decoding": engine.decoding.options(),
-        "missing_models": [f"{a}→{b}" for a, b in sorted(missing)],
-    }
-    return batch.with_documents(docs).with_manifest("translation", summary)
+
+def missing_pairs(documents: Iterable[Document], engine: TranslationEngine, target: str) -> set[tuple[str, str]]:
+    """The language pairs ``documents`` need and no installed model covers."""
+    items = [
+        (source_language(s.lang, doc.lang, target, engine)[0], s.source_for_mt)
+        for doc in documents if doc.ok
+        for s in doc.sentences
+    ]
+    return engine.missing_pairs(items, target)
 
 
 def source_language(sentence_lang: str, doc_lang: str, target: str, engine: TranslationEngine) -> tuple[str, str]:
@@ -133,30 +118,13 @@ def document_translation(doc: Document) -> str | None:
 
     Sentences left untranslated keep their source text so the document stays whole.
     """
-    if not any(s.translation_status in (TRANSLATED, CACHED) for s in doc.sentences):
+    if not any(s.translation_status in HAS_TRANSLATION for s in doc.sentences):
         return None
     paragraphs: dict[int, list[str]] = {}
     for sentence in doc.sentences:
         text = sentence.translation if sentence.translation_status != UNTRANSLATED else sentence.text
         paragraphs.setdefault(sentence.para_idx, []).append(text)
     return "\n\n".join(" ".join(parts) for _, parts in sorted(paragraphs.items())) + "\n"
-
-
-def write(batch: Any, ctx: Any, out_dir: Path) -> list[Path]:
-    """``translations/<doc_id>.<lang>.txt`` for every document with translated sentences."""
-    from pipeline.io import write_text
-
-    written = []
-    for doc in batch.documents:
-        if not doc.ok:
-            continue
-        text = document_translation(doc)
-        if text is None:
-            continue
-        path = Path(out_dir) / TRANSLATIONS_DIR / f"{doc.doc_id}.{ctx.config.target_lang}.txt"
-        write_text(path, text)
-        written.append(path)
-    return written
 
 
 def translate_text(text: str, from_code: str, to_code: str, engine: TranslationEngine) -> str:

@@ -1,0 +1,84 @@
+"""The loaded components of a run, in one typed object built from its settings.
+
+Each service loads on first use, so a process that runs only some stages (a
+Ray worker that only translates, ``pipeline detect``) loads only what they use.
+:meth:`Services.check` loads, before any document is read, what must fail
+early: the glossary (a broken one stops the run with every problem listed) and
+the sentence encoder (a bad ``--encoder`` spec).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.config import RunConfig
+
+if TYPE_CHECKING:
+    from pipeline.detect import LanguageDetector
+    from pipeline.glossary.stage import GlossaryRunner
+    from pipeline.translate.engine import TranslationEngine
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    """The detector, glossary, translation engine and sentence encoder of one run (or one worker)."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self._warned: set[str] = set()
+
+    @functools.cached_property
+    def detector(self) -> LanguageDetector:
+        from pipeline.detect import LanguageDetector
+
+        cfg = self.config.detect
+        return LanguageDetector(model=cfg.model, min_letters=cfg.min_letters, min_confidence=cfg.min_confidence)
+
+    @functools.cached_property
+    def _glossary(self) -> tuple[GlossaryRunner, Path] | None:
+        from pipeline.glossary.stage import load_runner
+
+        cfg = self.config.glossary
+        return load_runner(cfg.path, self.config.target_lang) if cfg.enabled else None
+
+    @property
+    def glossary(self) -> GlossaryRunner | None:
+        """The run's glossary, ready to match; None with ``--no-glossary`` or when there is none."""
+        return self._glossary[0] if self._glossary else None
+
+    @property
+    def glossary_path(self) -> Path | None:
+        return self._glossary[1] if self._glossary else None
+
+    @functools.cached_property
+    def engine(self) -> TranslationEngine:
+        from pipeline.translate.stage import engine_from_config
+
+        return engine_from_config(self.config.translate)
+
+    @functools.cached_property
+    def encoder(self) -> Any:
+        from pipeline.align.encoders import VectorCache, default_cache_path, load_encoder
+
+        cfg = self.config.align
+        return load_encoder(cfg.encoder, cache=VectorCache(default_cache_path() if cfg.cache else None))
+
+    def loaded(self, name: str) -> Any | None:
+        """A service already loaded in this process, or None (never loads it)."""
+        return self.__dict__.get(name)
+
+    def check(self) -> None:
+        """Load what must fail before any work: the glossary, and the encoder when aligning."""
+        self._glossary  # noqa: B018  (loads and validates)
+        if self.config.align.enabled:
+            self.encoder  # noqa: B018
+
+    def warn_once(self, message: str) -> None:
+        """Log ``message`` as a warning the first time this run sees it (shards repeat their warnings)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning("%s", message)

@@ -1,0 +1,284 @@
+"""Streaming shards: the file list cut into bounded groups, each group's results kept on disk.
+
+A run lists its input files, cuts the list into shards, and runs the
+per-document stages shard by shard; each finished shard is written atomically
+into the work folder (``OUT_DIR/.pipeline/shards/<key>/``): its documents as
+JSON lines, their sentence embeddings as one ``.npy`` array, and a
+``meta.json`` with the stages' counts. The corpus-wide stages then read the
+shards back one at a time, so memory does not grow with the folder.
+
+A shard's key is a checksum of its files (paths, ids and content checksums)
+and of everything that shapes its results (the settings, the package version,
+the glossary, the encoder). A rerun with the same arguments reuses every shard
+whose key is on disk, so a killed run resumes where it stopped; a changed file
+or setting invalidates exactly the shards it touches. A shard also records the
+translation models it used per language, and is recomputed when one of those
+changed. Shard boundaries depend on the files themselves (a boundary follows
+a file whose path hashes to 0 modulo the shard size), so adding a file
+reshapes only its own shard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import os
+import shutil
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.models import AlignedPair, Document, DocStatus, Sentence, Span, TermMatch
+from pipeline.stages import SourceFile, StageLog
+
+DOCUMENTS = "documents.jsonl"
+VECTORS = "vectors.npy"
+META = "meta.json"
+
+FORMAT = 1
+"""Version of the shard files; part of every key."""
+
+
+# -- the file list ------------------------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """Checksum of a file's bytes; empty when it cannot be read (the ingest stage records why)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def list_sources(input_dir: Path, *, exclude: Iterable[Path] = ()) -> list[SourceFile]:
+    """The input files under ``input_dir`` in path order, with stable document ids and checksums."""
+    from pipeline.ingest import discover, unique_doc_ids
+
+    input_dir = Path(input_dir)
+    paths = discover(input_dir, exclude=exclude)
+    rels = [p.relative_to(input_dir).as_posix() for p in paths]
+    return [
+        SourceFile(path=path, rel_path=rel, doc_id=doc_id, sha256=file_sha256(path))
+        for path, rel, doc_id in zip(paths, rels, unique_doc_ids(rels))
+    ]
+
+
+def plan_shards(sources: Sequence[SourceFile], size: int) -> list[list[SourceFile]]:
+    """Consecutive groups of about ``size`` files (at most ``2 * size``), cut where the files say.
+
+    A shard ends after a file whose path hashes to 0 modulo ``size``, so inserting or removing a file
+    changes the shard it falls in and no other (unless a shard reaches the hard limit of ``2 * size``).
+    """
+    size = max(1, int(size))
+    shards: list[list[SourceFile]] = []
+    current: list[SourceFile] = []
+    for source in sources:
+        current.append(source)
+        cut = int.from_bytes(hashlib.sha1(source.rel_path.encode("utf-8", "surrogateescape")).digest()[:8], "big")
+        if cut % size == 0 or len(current) >= 2 * size:
+            shards.append(current)
+            current = []
+    if current:
+        shards.append(current)
+    return shards
+
+
+def shard_key(shard: Sequence[SourceFile], fingerprint: str) -> str:
+    """The key a shard's results are stored under: its files and the run's fingerprint."""
+    files = [[s.rel_path, s.doc_id, s.sha256, s.problem] for s in shard]
+    data = json.dumps([FORMAT, fingerprint, files], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+# -- records as JSON ------------------------------------------------------------------------------------------------
+
+
+def to_json(record: Any) -> Any:
+    """A record (dataclass) as JSON-ready data; ``vectors`` travel separately."""
+    if dataclasses.is_dataclass(record):
+        return {f.name: to_json(getattr(record, f.name)) for f in dataclasses.fields(record) if f.name != "vectors"}
+    if isinstance(record, Enum):
+        return record.value
+    if isinstance(record, (list, tuple)):
+        return [to_json(item) for item in record]
+    return record
+
+
+_RECORDS = {cls.__name__: cls for cls in (Document, Sentence, Span, TermMatch, AlignedPair)}
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, localns=_RECORDS)
+
+
+def from_json(cls: type, data: Any) -> Any:
+    """Inverse of :func:`to_json` for the record class ``cls``."""
+    if dataclasses.is_dataclass(cls):
+        hints = _hints(cls)
+        return cls(**{name: from_json(hints[name], value) for name, value in data.items()})
+    origin = typing.get_origin(cls)
+    if origin is tuple:
+        item = typing.get_args(cls)[0]
+        return tuple(from_json(item, value) for value in data)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(cls) if a is not type(None)]
+        return None if data is None else from_json(options[0], data)
+    if isinstance(cls, type) and issubclass(cls, Enum):
+        return cls(data)
+    return data
+
+
+# -- the store --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardMeta:
+    key: str
+    documents: int
+    vector_rows: tuple[int, ...]
+    """Embedding rows per document, in document order."""
+    counts: dict[str, dict[str, int]]
+    seconds: dict[str, float]
+    routes: dict[str, list[str] | None]
+    """Per source language translated in the shard: the checksums of the models it went through."""
+
+
+class DocumentStore:
+    """The finished shards of an output folder (``.pipeline/shards``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _dir(self, key: str) -> Path:
+        return self.root / key
+
+    def has(self, key: str) -> bool:
+        return (self._dir(key) / META).is_file()
+
+    def meta(self, key: str) -> ShardMeta:
+        data = json.loads((self._dir(key) / META).read_text(encoding="utf-8"))
+        return ShardMeta(
+            key=data["key"],
+            documents=data["documents"],
+            vector_rows=tuple(data["vector_rows"]),
+            counts=data["counts"],
+            seconds=data["seconds"],
+            routes=data["routes"],
+        )
+
+    def save(self, key: str, documents: Sequence[Document], log: StageLog, routes: dict[str, list[str] | None]) -> None:
+        """Write a finished shard: into a temporary folder first, renamed into place as the last step."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{key}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        rows = []
+        with open(tmp / DOCUMENTS, "w", encoding="utf-8", newline="\n") as handle:
+            for doc in documents:
+                handle.write(json.dumps(to_json(doc), ensure_ascii=False) + "\n")
+                rows.append(0 if doc.vectors is None else len(doc.vectors))
+        vectors = [np.asarray(d.vectors, dtype=np.float32) for d in documents if d.vectors is not None and len(d.vectors)]
+        np.save(tmp / VECTORS, np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32))
+        meta = {
+            "key": key,
+            "documents": len(documents),
+            "vector_rows": rows,
+            "counts": {stage: dict(sorted(values.items())) for stage, values in log.counts.items()},
+            "seconds": {stage: round(value, 6) for stage, value in log.seconds.items()},
+            "routes": routes,
+        }
+        (tmp / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        for name in (DOCUMENTS, VECTORS, META):
+            with open(tmp / name, "rb") as handle:
+                os.fsync(handle.fileno())
+        target = self._dir(key)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+
+    def documents(self, key: str) -> Iterator[Document]:
+        with open(self._dir(key) / DOCUMENTS, encoding="utf-8") as handle:
+            for line in handle:
+                yield from_json(Document, json.loads(line))
+
+    def vectors(self, key: str) -> np.ndarray:
+        return np.load(self._dir(key) / VECTORS, mmap_mode="r")
+
+    def clean(self, keep: Iterable[str]) -> None:
+        """Remove shards not in ``keep`` and temporary folders of killed runs."""
+        keep = set(keep)
+        if not self.root.is_dir():
+            return
+        for entry in self.root.iterdir():
+            if entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ShardedDocuments:
+    """The documents of a run, read back shard by shard in path order (what :class:`RunState` holds)."""
+
+    def __init__(self, store: DocumentStore, keys: Sequence[str]) -> None:
+        self.store = store
+        self.keys = list(keys)
+
+    def __iter__(self) -> Iterator[Document]:
+        for key in self.keys:
+            yield from self.store.documents(key)
+
+    def metas(self) -> Iterator[ShardMeta]:
+        for key in self.keys:
+            yield self.store.meta(key)
+
+    def pooled_vectors(self) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
+        """Every sentence embedding of the run in one array, and ``(doc_id, sent_idx, lang)`` per row."""
+        blocks: list[np.ndarray] = []
+        refs: list[tuple[str, int, str]] = []
+        for key in self.keys:
+            meta = self.store.meta(key)
+            block = self.store.vectors(key)
+            for doc, rows in zip(self.store.documents(key), meta.vector_rows):
+                if rows:
+                    refs.extend((doc.doc_id, s.sent_idx, s.lang) for s in doc.sentences[:rows])
+            if len(block):
+                blocks.append(np.asarray(block, dtype=np.float32))
+        if not blocks:
+            return np.zeros((0, 0), np.float32), refs
+        return np.concatenate(blocks), refs
+
+
+class InMemoryDocuments:
+    """Documents held in memory, read like :class:`ShardedDocuments` (for library use and tests)."""
+
+    def __init__(self, documents) -> None:
+        self.documents = list(documents)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+    def metas(self) -> Iterator[ShardMeta]:
+        return iter(())
+
+    def pooled_vectors(self) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
+        blocks, refs = [], []
+        for doc in self.documents:
+            if doc.vectors is not None and len(doc.vectors):
+                blocks.append(np.asarray(doc.vectors, dtype=np.float32))
+                refs.extend((doc.doc_id, s.sent_idx, s.lang) for s in doc.sentences[:len(doc.vectors)])
+        return (np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)), refs
