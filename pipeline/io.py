@@ -3,24 +3,42 @@
 A writer fills a temporary file in the destination folder and renames it over
 the target only once it is complete, so an interrupted run leaves either the
 previous file or the new one, never half of one.
+
+CSV cells that a spreadsheet would run as a formula are neutralised on the way
+out (:func:`neutralise_cell`) and restored on the way back in
+(:func:`restore_cell`), so a text read from a hostile web page stays text in
+Excel or LibreOffice and the round trip through :func:`write_csv` and
+:func:`read_csv` is exact.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
+import math
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import Enum
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.errors import ExportError, OutputPathError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
+
+FORMULA_TRIGGERS = "=+-@\t\r"
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @contextlib.contextmanager
@@ -90,13 +108,71 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> None:
-    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
+def neutralise_cell(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs as a formula (OWASP: a leading ``'``).
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+    after any number of ``'``, gets one more ``'`` in front, which a spreadsheet
+    shows as text and :func:`restore_cell` removes again. A plain negative number
+    (``-0.2500``, ``-3``, ``-1e-05``) is a number, not a formula, and is left as it is.
+    """
+    if _FORMULA.match(text) and not _NEGATIVE_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """Inverse of :func:`neutralise_cell`: one leading ``'`` before a formula character is dropped."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    if hasattr(value, "item") and not isinstance(value, (list, tuple)):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, (bool, int, float)):
+        return str(value)  # a number is a number, a negative one included
+    return neutralise_cell(str(value))
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record ending in ``\\n``: minimal quoting, every cell holding ``"``, ``,``, CR or LF quoted.
+
+    The csv module quotes a cell for the characters of its line terminator, so the
+    record is formatted with ``\\r\\n`` (quoting both) and ends in ``\\n``.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> None:
+    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV.
+
+    Missing and ``None`` values are empty cells; text cells are neutralised against
+    formula injection (:func:`neutralise_cell`); numbers are written as they are.
+    """
+    records = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    columns = list(columns)
     with atomic_open(path, encoding=CSV_ENCODING) as handle:
-        frame.to_csv(handle, index=False, columns=list(columns), lineterminator="\n")
+        handle.write(csv_line(columns))
+        for row in records:
+            handle.write(csv_line(_cell(row.get(name)) for name in columns))
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""``."""
-    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)
+    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""`` and restoring neutralised cells."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)
+    for name in frame.columns:
+        column = frame[name]
+        quoted = column.str.startswith("'")
+        if quoted.any():
+            frame[name] = column.where(~quoted, column[quoted].map(restore_cell))
+    return frame
