@@ -3,16 +3,26 @@
 A writer fills a temporary file in the destination folder and renames it over
 the target only once it is complete, so an interrupted run leaves either the
 previous file or the new one, never half of one.
+
+CSV cells that a spreadsheet would run as a formula are neutralised on the way
+out (:func:`neutralise_cell`) and restored on the way back in
+(:func:`restore_cell`), so a text read from a hostile web page stays text in
+Excel or LibreOffice and the round trip through :func:`write_csv` and
+:func:`read_csv` is exact.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
+import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -23,6 +33,12 @@ if TYPE_CHECKING:
 
 CSV_ENCODING = "utf-8-sig"
 """UTF-8 with a byte-order mark, so spreadsheets recognise Cyrillic and Hangul."""
+
+FORMULA_TRIGGERS = "=+-@\t\r"
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_NEGATIVE_NUMBER = re.compile(r"-(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @contextlib.contextmanager
@@ -92,17 +108,64 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
+def neutralise_cell(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs as a formula (OWASP: a leading ``'``).
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return,
+    after any number of ``'``, gets one more ``'`` in front, which a spreadsheet
+    shows as text and :func:`restore_cell` removes again. A plain negative number
+    (``-0.2500``, ``-3``, ``-1e-05``) is a number, not a formula, and is left as it is.
+    """
+    if _FORMULA.match(text) and not _NEGATIVE_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """Inverse of :func:`neutralise_cell`: one leading ``'`` before a formula character is dropped."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    if hasattr(value, "item") and not isinstance(value, (list, tuple)):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, (bool, int, float)):
+        return str(value)  # a number is a number, a negative one included
+    return neutralise_cell(str(value))
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record ending in ``\\n``: minimal quoting, every cell holding ``"``, ``,``, CR or LF quoted.
+
+    The csv module quotes a cell for the characters of its line terminator, so the
+    record is formatted with ``\\r\\n`` (quoting both) and ends in ``\\n``.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
+
+
 class CsvWriter:
-    """Rows with exactly ``columns``, in that order, written one at a time (see :func:`open_csv`)."""
+    """Rows with exactly ``columns``, in that order, written one at a time (see :func:`open_csv`).
+
+    Missing and ``None`` values are empty cells; text cells are neutralised against formula injection
+    (:func:`neutralise_cell`); numbers are written as they are.
+    """
 
     def __init__(self, handle: IO[str], columns: Sequence[str]) -> None:
         self.columns = list(columns)
-        self._writer = csv.writer(handle, lineterminator="\n")
-        self._writer.writerow(self.columns)
+        self._handle = handle
+        handle.write(csv_line(self.columns))
         self.rows = 0
 
     def write(self, row: Mapping[str, Any]) -> None:
-        self._writer.writerow(["" if row.get(c) is None else row.get(c) for c in self.columns])
+        self._handle.write(csv_line(_cell(row.get(name)) for name in self.columns))
         self.rows += 1
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -117,14 +180,21 @@ def open_csv(path: Path, columns: Sequence[str]) -> Iterator[CsvWriter]:
         yield CsvWriter(handle, columns)
 
 
-def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
-    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV."""
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> None:
+    """Write rows with exactly ``columns``, in that order, as BOM-prefixed UTF-8 CSV (see :class:`CsvWriter`)."""
+    records = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
     with open_csv(path, columns) as writer:
-        writer.write_all(rows)
+        writer.write_all(records)
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""``."""
+    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""`` and restoring neutralised cells."""
     import pandas as pd
 
-    return pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)
+    frame = pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)
+    for name in frame.columns:
+        column = frame[name]
+        quoted = column.str.startswith("'")
+        if quoted.any():
+            frame[name] = column.where(~quoted, column[quoted].map(restore_cell))
+    return frame

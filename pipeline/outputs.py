@@ -189,8 +189,10 @@ def write_corpus(state, services) -> list[Path]:
 
 def write_review(state, services) -> list[Path]:
     """``review.html``: every pair, or the :data:`REVIEW_PAGE_PAIRS` lowest-scoring ones on very large runs."""
+    from dataclasses import replace
+
     from pipeline.review.page import REVIEW_HTML, write_page
-    from pipeline.review.view import DocInfo, SentenceState, build_view, glossary_mark
+    from pipeline.review.view import DocInfo, SentenceState, build_view, term_marks
 
     config = services.config
     pairs = list(all_pairs(state))
@@ -209,21 +211,14 @@ def write_review(state, services) -> list[Path]:
         if not doc.ok:
             continue
         docs[doc.doc_id] = DocInfo(doc.title, doc.lang, doc.source_url, doc.path)
-        for s in doc.sentences:
-            if (doc.doc_id, s.sent_idx) not in shown:
-                continue
+        on_page = tuple(s for s in doc.sentences if (doc.doc_id, s.sent_idx) in shown)
+        for s in on_page:
             states[(doc.doc_id, s.sent_idx)] = SentenceState(str(s.translation_status), tuple(s.flags))
-            marks.extend(glossary_mark({"doc_id": doc.doc_id, "sent_idx": s.sent_idx, **_term_record(t)})
-                         for t in s.terms)
+        marks.extend(term_marks([replace(doc, sentences=on_page)]))
     view = build_view(pairs, matches=marks, states=states, docs=docs, threshold=config.review.threshold, title=title)
     path = Path(state.out_dir) / REVIEW_HTML
     write_page(path, view)
     return [path]
-
-
-def _term_record(term) -> dict[str, Any]:
-    return {"entry": term.entry, "matched": term.matched, "action": term.action, "reason": term.reason,
-            "target_term": term.target_term, "note": term.note, "target_check": term.target_check}
 
 
 # -- the manifest ------------------------------------------------------------------------------------------------

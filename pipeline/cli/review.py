@@ -16,7 +16,7 @@ app.add_typer(sub, name="review")
 @sub.command("apply")
 @handle_errors
 def apply_cmd(
-    reviewed: Annotated[Path, typer.Argument(metavar="REVIEWED", help="The reviewed copy of aligned.csv (as a spreadsheet saved it).")],
+    reviewed: Annotated[Path, typer.Argument(metavar="REVIEWED", help="The reviewed aligned.csv: downloaded from review.html, or a copy as a spreadsheet saved it.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the final corpus (aligned.csv, corpus.tmx, moses/).")],
     run: Annotated[
         Optional[Path], typer.Option("--run", help="The run folder to check against (default: the reviewed file's folder).")
@@ -39,7 +39,9 @@ def html_cmd(
         Optional[float], typer.Option("--threshold", min=0.0, max=1.0, help="Review threshold, 0 to 1 (default: the run's setting).")
     ] = None,
 ) -> None:
-    """Regenerate review.html from a run folder's aligned.csv (with glossary_report.csv and sentences.csv if present)."""
+    """Regenerate review.html from a run folder's aligned.csv (with glossary_report.csv and sentences.csv if present).
+
+    Decisions made in the run's page stay in the browser under the run's checksum; the new page shows them too."""
     from pipeline.review import page_from_run
 
     path = page_from_run(run_dir, out, threshold=threshold)

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.corpus import ALIGNED_CSV, AlignedPair
 from pipeline.errors import ReviewError
 from pipeline.review.page import REVIEW_HTML, write_page
-from pipeline.review.view import build_view, doc_infos, sentence_states
+from pipeline.review.view import build_view, doc_infos, sentence_states, term_marks
 
 
 def write_review_page(
@@ -28,11 +28,15 @@ def write_review_page(
     threshold: float = 0.5,
     title: str = "Review",
 ) -> Path:
-    """Write ``review.html`` for ``pairs``; ``matches`` are glossary match records, ``documents`` the run's."""
+    """Write ``review.html`` for ``pairs``; ``matches`` are glossary match records, ``documents`` the run's.
+
+    Without ``matches``, the glossary matches recorded on the documents' sentences (``Sentence.terms``) are shown.
+    """
     documents = list(documents)
+    matches = list(matches)
     view = build_view(
         pairs,
-        matches=matches,
+        matches=matches or term_marks(documents),
         states=sentence_states(documents),
         docs=doc_infos(documents),
         threshold=threshold,

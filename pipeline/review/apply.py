@@ -8,6 +8,11 @@ own ``aligned.csv``: every pair known and once, ids and texts unchanged (only
 Any problem refuses the whole file, every problem listed as ``file:line:``,
 and nothing is written. Otherwise the accepted and edited pairs become the
 final corpus (CSV, TMX, Moses).
+
+Cells that :func:`pipeline.io.write_csv` neutralised against formula injection
+(a leading ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR) are read back
+without that ``'``, whether the spreadsheet kept it or not, so a reviewer's edit
+reaches the corpus exactly as typed (and is neutralised again in its CSV).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.corpus import ALIGNED_CSV, CORPUS_TMX, MOSES_DIR, AlignedPair, parse_ids, write_aligned_csv, write_moses, write_tmx
 from pipeline.errors import ReviewError
+from pipeline.io import restore_cell
 from pipeline.review.runfiles import read_aligned, read_settings
 
 DECISIONS = ("accept", "reject", "edit")
@@ -179,6 +185,12 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
+def _same(cell: str, expected: str) -> bool:
+    """A read-only text cell still says ``expected``: read as neutralised, or as a spreadsheet saved it."""
+    wanted = _norm(expected)
+    return _norm(restore_cell(cell)) == wanted or _norm(cell) == wanted
+
+
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -202,7 +214,7 @@ def check(
     for row in rows:
         where = f"{label}:{row.line}"
         cells = row.cells
-        pair_id = cells["pair_id"].strip()
+        pair_id = restore_cell(cells["pair_id"].strip())
         pair = by_id.get(pair_id)
         if pair is None:
             errors.append(f"{where}: pair_id {pair_id!r} is not in the run's aligned.csv")
@@ -219,18 +231,18 @@ def check(
             if not ok:
                 errors.append(f"{where}: {column} changed for pair {pair_id} ({cells[column]!r}, the run has {list(expected)})")
         for column, expected in (("src_text", pair.src_text), ("tgt_text", pair.tgt_text)):
-            if _norm(cells[column]) != _norm(expected):
+            if not _same(cells[column], expected):
                 hint = " (corrections go in edited_tgt_text with decision edit)" if column == "tgt_text" else ""
                 errors.append(
                     f"{where}: {column} changed for pair {pair_id}: {_short(cells[column])!r}, "
                     f"the run has {_short(expected)!r}{hint}"
                 )
         for column in CHECKED_COLUMNS:
-            if column in cells and cells[column].strip() != str(getattr(pair, column)):
+            if column in cells and not _same(cells[column], str(getattr(pair, column))):
                 errors.append(f"{where}: {column} changed for pair {pair_id} ({cells[column]!r}, the run has {getattr(pair, column)!r})")
-        raw = cells["decision"]
+        raw = restore_cell(cells["decision"])
         decision = raw.strip().lower()
-        edited = cells["edited_tgt_text"].replace("\r\n", "\n").replace("\r", "\n").strip()
+        edited = restore_cell(cells["edited_tgt_text"]).replace("\r\n", "\n").replace("\r", "\n").strip()
         if decision and decision not in DECISIONS:
             errors.append(f"{where}: unknown decision {raw.strip()!r} (use accept, reject, edit, or leave it empty)")
             continue

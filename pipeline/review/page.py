@@ -2,8 +2,13 @@
 
 The page needs no server and loads nothing: the stylesheet and script are
 inlined from the package's ``templates/`` folder and the pairs travel as a
-``<script type="application/json">`` block that the script renders once and
-then filters by toggling rows.
+``<script type="application/json">`` block. The script filters and sorts that
+data and adds the matching rows to the page a few hundred at a time, as the
+reviewer scrolls or moves on, so ten thousand pairs open and filter at once.
+A reviewer's decisions (accept, reject, edit) are kept in the browser's
+``localStorage`` under the run's checksum and come back as ``aligned.csv``
+with its ``decision`` and ``edited_tgt_text`` columns filled, byte for byte as
+:func:`pipeline.io.write_csv` writes it, for ``pipeline review apply``.
 """
 
 from __future__ import annotations

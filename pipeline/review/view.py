@@ -2,26 +2,81 @@
 
 :func:`build_view` turns aligned pairs, glossary matches, sentence statuses
 and document metadata into one JSON-ready dict: the pairs with their
-highlights and flags, the counts shown at the top, and the filter choices.
-Highlight offsets are given in UTF-16 code units, the unit of JavaScript
-strings, so a character outside the Basic Multilingual Plane before a term
-does not shift its mark.
+highlights, flags and quality values, the counts shown at the top, the filter
+choices, the run's checksum (the key under which the page keeps a reviewer's
+decisions) and what the page needs to write ``aligned.csv`` back with those
+decisions. Highlight offsets are given in UTF-16 code units, the unit of
+JavaScript strings, so a character outside the Basic Multilingual Plane
+before a term does not shift its mark.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.corpus import AlignedPair
+from pipeline.corpus import ALIGNED_COLUMNS, AlignedPair
+from pipeline.models import Flag, PairKind
 
 # Sentence- and pair-level flags the page calls out.
-UNTRANSLATED = "untranslated"
-UNVERIFIED = "unverified"
-LOW_SCORE = "low-score"
-GLOSSARY_APPLIED = "glossary-applied"
+UNTRANSLATED = Flag.UNTRANSLATED.value
+UNVERIFIED = Flag.UNVERIFIED.value
+LOW_SCORE = Flag.LOW_SCORE.value
+GLOSSARY_APPLIED = Flag.GLOSSARY_APPLIED.value
+NEEDS_REVIEW = Flag.NEEDS_REVIEW.value
+
+FLAG_ORDER = (LOW_SCORE, *(f.value for f in Flag if f is not Flag.LOW_SCORE))
+"""Flags in the order the page lists them; flags of other origins follow, alphabetically."""
+
+FLAG_LABELS = {
+    LOW_SCORE: "score below threshold",
+    UNTRANSLATED: "untranslated",
+    UNVERIFIED: "unverified term",
+    GLOSSARY_APPLIED: "glossary applied",
+    NEEDS_REVIEW: "glossary needs review",
+    Flag.UNALIGNED.value: "unaligned",
+    Flag.LOW_CONFIDENCE.value: "low MT confidence",
+    Flag.LENGTH_MISMATCH.value: "length mismatch",
+    Flag.MISALIGNED.value: "misaligned",
+    Flag.UNTRANSLATED_WORDS.value: "untranslated words",
+    Flag.DUPLICATE.value: "duplicate",
+    Flag.INVALID_BYTES.value: "invalid bytes",
+}
+"""How the page names each flag in its filter and counts (the flag itself is shown on the pair)."""
+
+REVIEWER_COLUMNS = ("decision", "edited_tgt_text")
+"""The columns of ``aligned.csv`` a reviewer fills; every other column is the run's."""
+
+ROW_FIELDS = {
+    "pair_id": "id", "kind": "kind", "src_doc": "sd", "src_ids": "si", "src_lang": "sl", "src_text": "st",
+    "tgt_doc": "td", "tgt_ids": "ti", "tgt_lang": "tl", "tgt_text": "tt",
+}
+"""``aligned.csv`` columns the page rebuilds from the pair's own fields (ids as ``[0, 1]``)."""
+
+RAW_COLUMNS = tuple(c for c in ALIGNED_COLUMNS if c not in ROW_FIELDS and c not in REVIEWER_COLUMNS)
+"""``aligned.csv`` columns each pair carries verbatim (``raw``), so the page writes them byte for byte."""
+
+REVIEWED_CSV = "aligned.reviewed.csv"
+"""The file name the page's download button suggests."""
+
+
+def pairs_checksum(pairs: Iterable[AlignedPair]) -> str:
+    """SHA-256 of the run's columns of ``aligned.csv`` (not the reviewer's), pair by pair, in order.
+
+    The same from the run's records and from its ``aligned.csv`` read back; the
+    page keeps a reviewer's decisions under it, so a page of another run (other
+    pairs, texts or scores) never sees them.
+    """
+    digest = hashlib.sha256()
+    for pair in pairs:
+        row = pair.row()
+        digest.update(json.dumps([row[c] for c in ALIGNED_COLUMNS if c not in REVIEWER_COLUMNS], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +95,32 @@ class GlossaryMark:
     reason: str = ""
     target_check: str = ""
     """``ok``, ``post-edited`` or ``unverified`` when the glossary stage verified the target."""
+    confidence: float | None = None
+    needs_review: bool = False
+    """Decided below the glossary's confidence threshold (the pair is flagged ``needs-review``)."""
+
+
+def _truth(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y"}
+    return bool(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def glossary_mark(record: Any) -> GlossaryMark:
     """The one place a glossary match record (an object or a dict/CSV row) becomes a :class:`GlossaryMark`.
 
     Reads ``doc_id``, ``sent_idx``, ``entry``, ``matched``, ``action``,
-    ``target_term``, ``note`` and, where present, ``reason`` and
-    ``target_check``. ``entry`` may be the entry id or an entry object with an
+    ``target_term``, ``note`` and, where present, ``reason``,
+    ``target_check``, ``confidence`` and ``needs_review``. ``entry`` may be the entry id or an entry object with an
     ``id`` (its ``target``/``target_term`` and ``note`` then fill the gaps).
     """
 
@@ -76,7 +149,24 @@ def glossary_mark(record: Any) -> GlossaryMark:
         note=text(note),
         reason=text(get(record, "reason")),
         target_check=text(get(record, "target_check")).strip().lower(),
+        confidence=_optional_float(get(record, "confidence")),
+        needs_review=_truth(get(record, "needs_review")),
     )
+
+
+def term_marks(documents: Iterable[Any]) -> list[GlossaryMark]:
+    """The glossary matches recorded on the documents' sentences (:attr:`pipeline.models.Sentence.terms`)."""
+    return [
+        GlossaryMark(
+            doc_id=sent.doc_id, sent_idx=sent.sent_idx, entry=str(term.entry), matched=term.matched,
+            action=str(term.action).strip().lower(), target_term=term.target_term, note=term.note, reason=term.reason,
+            target_check=str(term.target_check).strip().lower(), confidence=term.confidence,
+            needs_review=bool(term.needs_review),
+        )
+        for doc in documents
+        for sent in doc.sentences
+        for term in getattr(sent, "terms", ())
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +234,10 @@ def _mark_title(mark: GlossaryMark) -> str:
         status += f" ({mark.reason})"
     elif mark.target_check:
         status += f", target {mark.target_check}"
+    if mark.confidence is not None:
+        status += f", confidence {mark.confidence:.2f}"
+    if mark.needs_review:
+        status += ", needs review"
     parts = [head, status]
     if mark.note:
         parts.append(mark.note)
@@ -177,6 +271,8 @@ def highlights(text: str, marks: Iterable[GlossaryMark], *, prefer_target: bool)
                 css = "gl-unverified"
             else:
                 css = "gl-apply"
+            if mark.needs_review:
+                css += " gl-review"
             found.append((span[0], span[1], css, _mark_title(mark)))
             break
     found.sort()
@@ -195,6 +291,16 @@ def _side_flags(doc: str, ids: Iterable[int], states: Mapping[SentenceKey, Sente
     return flags
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def ordered_flags(flags: Iterable[str]) -> list[str]:
+    """``flags`` in :data:`FLAG_ORDER`, unknown ones after them, alphabetically."""
+    rank = {flag: i for i, flag in enumerate(FLAG_ORDER)}
+    return sorted(set(flags), key=lambda f: (rank.get(f, len(rank)), f))
+
+
 def build_view(
     pairs: Iterable[AlignedPair],
     *,
@@ -204,7 +310,13 @@ def build_view(
     threshold: float = 0.5,
     title: str = "Review",
 ) -> dict[str, Any]:
-    """The page's data: pairs with highlights and flags, counts, and filter choices."""
+    """The page's data: pairs with highlights, flags and values, counts, filter choices, checksum and CSV layout.
+
+    Flags are the pair's own, its sentences' (``states``) and the glossary's
+    (``unverified``, ``glossary-applied``, ``needs-review``); ``low-score`` is
+    set here, from ``threshold``, for pairs of every kind (a page made with
+    another threshold than the run's shows that threshold's pairs).
+    """
     pairs = list(pairs)
     states = states or {}
     docs = docs or {}
@@ -218,6 +330,7 @@ def build_view(
 
     rows = []
     counts: Counter[str] = Counter()
+    flag_counts: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     langs: Counter[str] = Counter()
     used_docs: set[str] = set()
@@ -226,21 +339,26 @@ def build_view(
         tgt_own = side_marks(pair.tgt_doc, pair.tgt_ids)
         src_hl = highlights(pair.src_text, src_marks, prefer_target=False)
         tgt_hl = highlights(pair.tgt_text, tgt_own, prefer_target=False)
-        if pair.kind == "translation" and src_marks and not tgt_own:
+        if pair.kind == PairKind.TRANSLATION and src_marks and not tgt_own:
             tgt_hl = highlights(pair.tgt_text, src_marks, prefer_target=True)
-        flags = set(pair.flags) | _side_flags(pair.src_doc, pair.src_ids, states)
+        flags = {str(f) for f in pair.flags} | _side_flags(pair.src_doc, pair.src_ids, states)
         flags |= _side_flags(pair.tgt_doc, pair.tgt_ids, states)
-        if any(m.target_check == UNVERIFIED for m in src_marks + tgt_own):
+        flags.discard(LOW_SCORE)
+        marks = src_marks + tgt_own
+        if any(m.target_check == UNVERIFIED for m in marks):
             flags.add(UNVERIFIED)
-        if any(m.action == "apply" for m in src_marks + tgt_own):
+        if any(m.action == "apply" for m in marks):
             flags.add(GLOSSARY_APPLIED)
+        if any(m.needs_review for m in marks):
+            flags.add(NEEDS_REVIEW)
         below = pair.score < threshold
         if below:
             flags.add(LOW_SCORE)
+        csv_row = pair.row()
         rows.append(
             {
                 "id": pair.pair_id,
-                "kind": pair.kind,
+                "kind": str(pair.kind),
                 "sd": pair.src_doc,
                 "si": list(pair.src_ids),
                 "sl": pair.src_lang,
@@ -250,37 +368,48 @@ def build_view(
                 "tl": pair.tgt_lang,
                 "tt": pair.tgt_text,
                 "score": round(float(pair.score), 4),
-                "flags": sorted(flags),
+                "m": _round(pair.margin),
+                "c": _round(pair.mt_confidence),
+                "q": _round(pair.quality),
+                "flags": ordered_flags(flags),
                 "sh": src_hl,
                 "th": tgt_hl,
+                "raw": [csv_row[c] for c in RAW_COLUMNS],
             }
         )
-        kinds[pair.kind] += 1
+        kinds[str(pair.kind)] += 1
         langs[lang_pair(pair)] += 1
         used_docs.update((pair.src_doc, pair.tgt_doc))
         counts["below_threshold"] += below
-        counts[UNTRANSLATED] += UNTRANSLATED in flags
-        counts[UNVERIFIED] += UNVERIFIED in flags
-        counts[GLOSSARY_APPLIED] += GLOSSARY_APPLIED in flags
+        flag_counts.update(flags)
     scores = [r["score"] for r in rows]
     return {
         "title": title,
         "threshold": threshold,
+        "checksum": pairs_checksum(pairs),
         "counts": {
             "pairs": len(rows),
             "groups": len({(p.kind, p.src_doc, p.tgt_doc) for p in pairs}),
             "kinds": dict(sorted(kinds.items())),
             "langs": dict(sorted(langs.items())),
             "below_threshold": counts["below_threshold"],
-            "untranslated": counts[UNTRANSLATED],
-            "unverified": counts[UNVERIFIED],
-            "glossary_applied": counts[GLOSSARY_APPLIED],
+            "untranslated": flag_counts[UNTRANSLATED],
+            "unverified": flag_counts[UNVERIFIED],
+            "glossary_applied": flag_counts[GLOSSARY_APPLIED],
+            "flags": {flag: flag_counts[flag] for flag in ordered_flags(flag_counts)},
         },
+        "flag_labels": {flag: FLAG_LABELS.get(flag, flag) for flag in ordered_flags(flag_counts)},
         "score_range": [min(scores, default=0.0), max(scores, default=1.0)],
         "docs": {
             doc_id: {"title": info.title, "lang": info.lang, "url": info.source_url, "path": info.path}
             for doc_id, info in sorted(docs.items())
             if doc_id in used_docs
+        },
+        "csv": {
+            "columns": list(ALIGNED_COLUMNS),
+            "fields": ROW_FIELDS,
+            "raw": list(RAW_COLUMNS),
+            "filename": REVIEWED_CSV,
         },
         "pairs": rows,
     }
