@@ -21,13 +21,38 @@ def apply_cmd(
     run: Annotated[
         Optional[Path], typer.Option("--run", help="The run folder to check against (default: the reviewed file's folder).")
     ] = None,
+    tm: Annotated[
+        Optional[Path],
+        typer.Option("--tm", help="Translation memory store to add the approved translations to (default: the user's)."),
+    ] = None,
+    no_tm: Annotated[bool, typer.Option("--no-tm", help="Do not add the approved translations to a translation memory.")] = False,
 ) -> None:
-    """Write the accepted and edited pairs of REVIEWED as the final corpus; refuse a file that no longer matches the run."""
+    """Write the accepted and edited pairs of REVIEWED as the final corpus; refuse a file that no longer matches the run.
+
+    The accepted and edited translation pairs also go into the translation memory, which later runs consult
+    before machine translation.
+    """
     from pipeline.review.apply import apply_review, describe
 
-    result = apply_review(reviewed, out, run_dir=run)
-    for line in describe(result):
-        typer.echo(line)
+    store = None if no_tm else _open_memory(tm)  # a memory that cannot be opened stops before anything is written
+    try:
+        result = apply_review(reviewed, out, run_dir=run)
+        for line in describe(result):
+            typer.echo(line)
+        if store is not None:
+            from pipeline.memory import record_review
+
+            recorded, new = record_review(store, result.kept, Path(reviewed).name)
+            typer.echo(f"added {recorded} translation pairs to the translation memory {store.path} ({new} new)")
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _open_memory(tm: Path | None):
+    from pipeline.memory import MemoryStore, default_memory_path
+
+    return MemoryStore(tm if tm is not None else default_memory_path())
 
 
 @sub.command("html")
