@@ -1,8 +1,10 @@
-"""The parallel corpus: aligned pairs, and their CSV, TMX and Moses forms.
+"""The parallel corpus: aligned pairs, and their CSV, JSON Lines, Parquet, TMX and Moses forms.
 
-``aligned.csv`` is what reviewers open; ``corpus.tmx`` (TMX 1.4b) and the
-line-parallel Moses files are what other tools load. All three are written
-from the same :class:`AlignedPair` records in the same order.
+``aligned.csv`` is what reviewers open; ``aligned.jsonl`` and
+``aligned.parquet`` hold the same columns with typed values for data
+pipelines (pandas, Hugging Face ``datasets``, Arrow); ``corpus.tmx`` (TMX
+1.4b) and the line-parallel Moses files are what translation tools load. All
+are written from the same :class:`AlignedPair` records in the same order.
 """
 
 from __future__ import annotations
@@ -15,23 +17,112 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ExportError
 from pipeline.io import atomic_open, write_csv
 from pipeline.models import ALIGNED_COLUMNS, AlignedPair, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
+ALIGNED_JSONL = "aligned.jsonl"
+ALIGNED_PARQUET = "aligned.parquet"
 CORPUS_TMX = "corpus.tmx"
 MOSES_DIR = "moses"
 
 KINDS = tuple(kind.value for kind in PairKind)
 
 __all__ = [
-    "ALIGNED_COLUMNS", "ALIGNED_CSV", "CORPUS_TMX", "KINDS", "MOSES_DIR", "AlignedPair",
-    "format_ids", "parse_ids", "write_aligned_csv", "write_moses", "write_tmx",
+    "ALIGNED_COLUMNS", "ALIGNED_CSV", "ALIGNED_JSONL", "ALIGNED_PARQUET", "CORPUS_TMX", "KINDS", "MOSES_DIR",
+    "PARQUET_MISSING", "AlignedPair", "aligned_record", "format_ids", "parquet_available", "parse_ids",
+    "write_aligned_csv", "write_aligned_jsonl", "write_aligned_parquet", "write_moses", "write_tmx",
 ]
 
 
 def write_aligned_csv(path: Path, pairs: Iterable[AlignedPair]) -> Path:
     write_csv(path, [p.row() for p in pairs], ALIGNED_COLUMNS)
+    return path
+
+
+def _rounded(value: float | None) -> float | None:
+    """As ``aligned.csv`` writes it (four decimals), as a number."""
+    return None if value is None else round(float(value), 4)
+
+
+def aligned_record(pair: AlignedPair) -> dict[str, Any]:
+    """The pair as a typed record with the columns of ``aligned.csv``, in order.
+
+    Sentence ids are lists of ints, ``score``/``margin``/``mt_confidence``/``quality`` numbers
+    rounded as in the CSV (``None`` where the CSV cell is empty), ``flags`` a list of strings.
+    """
+    record = {
+        "pair_id": pair.pair_id,
+        "kind": str(pair.kind),
+        "src_doc": pair.src_doc,
+        "src_ids": [int(i) for i in pair.src_ids],
+        "src_lang": pair.src_lang,
+        "src_text": pair.src_text,
+        "tgt_doc": pair.tgt_doc,
+        "tgt_ids": [int(i) for i in pair.tgt_ids],
+        "tgt_lang": pair.tgt_lang,
+        "tgt_text": pair.tgt_text,
+        "score": _rounded(pair.score),
+        "margin": _rounded(pair.margin),
+        "mt_confidence": _rounded(pair.mt_confidence),
+        "quality": _rounded(pair.quality),
+        "flags": [str(f) for f in pair.flags],
+        "decision": pair.decision,
+        "edited_tgt_text": pair.edited_tgt_text,
+    }
+    return record
+
+
+def write_aligned_jsonl(path: Path, pairs: Iterable[AlignedPair]) -> Path:
+    """``aligned.jsonl``: one JSON object per pair (:func:`aligned_record`), UTF-8, written as the pairs come."""
+    with atomic_open(path) as handle:
+        for pair in pairs:
+            handle.write(json.dumps(aligned_record(pair), ensure_ascii=False) + "\n")
+    return path
+
+
+PARQUET_MISSING = "aligned.parquet needs pyarrow, which is not installed (pip install 'pipeline[parquet]')"
+PARQUET_BATCH_ROWS = 10_000
+
+
+def parquet_available() -> bool:
+    """Whether pyarrow is installed (the ``parquet`` extra); without it, skip Parquet with :data:`PARQUET_MISSING`."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _arrow_schema(pa: Any) -> Any:
+    types = {
+        "src_ids": pa.list_(pa.int64()), "tgt_ids": pa.list_(pa.int64()), "flags": pa.list_(pa.string()),
+        "score": pa.float64(), "margin": pa.float64(), "mt_confidence": pa.float64(), "quality": pa.float64(),
+    }
+    return pa.schema([(name, types.get(name, pa.string())) for name in ALIGNED_COLUMNS])
+
+
+def write_aligned_parquet(path: Path, pairs: Iterable[AlignedPair], *, batch_rows: int = PARQUET_BATCH_ROWS) -> Path:
+    """``aligned.parquet``: the records of :func:`aligned_record`, one row group per ``batch_rows`` pairs.
+
+    Raises :class:`~pipeline.errors.ExportError` with :data:`PARQUET_MISSING` when pyarrow is not
+    installed; check :func:`parquet_available` first to skip it instead.
+    """
+    if not parquet_available():
+        raise ExportError(PARQUET_MISSING)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema(pa)
+    with atomic_open(path, "wb") as handle:
+        with pq.ParquetWriter(handle, schema) as writer:
+            batch: list[dict[str, Any]] = []
+            for pair in pairs:
+                batch.append(aligned_record(pair))
+                if len(batch) >= batch_rows:
+                    writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+                    batch = []
+            if batch:
+                writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
     return path
 
 
