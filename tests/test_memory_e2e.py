@@ -1,0 +1,120 @@
+"""Run → review → apply → rerun: the reviewer's edit comes back from the translation memory, not the MT error.
+
+The run goes through the real stages with the synthetic ru→en Argos package. Until
+`pipeline run --tm` exists, the rerun adds the memory the way the run will: a stage
+before the glossary and translation that fills exact matches (:func:`apply_memory`),
+and translation leaving those sentences as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline import translate
+from pipeline.api import default_stages, run_batch
+from pipeline.cli import app
+from pipeline.config import AlignConfig, GlossaryConfig, RunConfig, TranslateConfig
+from pipeline.io import read_csv
+from pipeline.memory import apply_memory, count_memory_hits, is_memory_hit, open_memory
+from pipeline.stages import Stage
+from tests.argos_fixtures import packages_dir, ru_en  # noqa: F401  (fixtures)
+
+runner = CliRunner()
+STAGE = "translation-memory"
+
+
+def with_memory(paths: list[Path]) -> list[Stage]:
+    """The default stages with the memory consulted right after language detection."""
+
+    def consult(batch, ctx):
+        memory = open_memory(paths, default=False)
+        try:
+            docs = [apply_memory(doc, memory, ctx.config.target_lang) for doc in batch.documents]
+        finally:
+            memory.close()
+        ctx.count(STAGE, "hits", count_memory_hits(docs))
+        return batch.with_documents(docs)
+
+    def translate_the_rest(batch, ctx):
+        hits = {(d.doc_id, s.sent_idx): s for d in batch.documents for s in d.sentences if is_memory_hit(s)}
+        out = translate.run(batch, ctx)
+        return out.with_documents(
+            replace(d, sentences=tuple(hits.get((d.doc_id, s.sent_idx), s) for s in d.sentences)) for d in out.documents
+        )
+
+    stages = []
+    for stage in default_stages():
+        if stage.name == "translate":
+            stage = replace(stage, run=translate_the_rest)
+        stages.append(stage)
+        if stage.name == "detect":
+            stages.append(Stage(STAGE, consult, requires=frozenset({"lang"})))
+    return stages
+
+
+def test_rerun_after_review_reuses_the_edited_translation(ru_en, seeds_dir, tmp_path):
+    config = RunConfig(
+        input_dir=seeds_dir, out_dir=tmp_path / "run1", quiet=True,
+        glossary=GlossaryConfig(enabled=False), translate=TranslateConfig(cache_path=tmp_path / "cache.sqlite3"),
+    )
+    first = run_batch(config)
+
+    # a reviewer edits one translation, accepts one, rejects one, and leaves the rest undecided
+    aligned = read_csv(config.out_dir / "aligned.csv")
+    singles = aligned[(aligned.kind == "translation") & (aligned.src_ids.str.count(",") == 0)]
+    assert len(singles) >= 3
+    edit, accept, reject = (singles.iloc[i] for i in range(3))
+    edited_text = "Belarusian diplomats look for South Korean investors (reviewed)."
+    assert edited_text != edit.tgt_text
+    aligned["decision"] = [
+        {edit.pair_id: "edit", accept.pair_id: "accept", reject.pair_id: "reject"}.get(p, "") for p in aligned.pair_id
+    ]
+    aligned["edited_tgt_text"] = [edited_text if p == edit.pair_id else "" for p in aligned.pair_id]
+    reviewed = config.out_dir / "aligned.reviewed.csv"
+    aligned.to_csv(reviewed, index=False, encoding="utf-8-sig")
+
+    db = tmp_path / "memory.sqlite3"
+    result = runner.invoke(app, ["review", "apply", str(reviewed), "--out", str(tmp_path / "final"), "--tm", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "added 2 translation pairs to the translation memory" in result.output
+
+    # the rerun needs no alignment to show where its translations came from
+    rerun = replace(config, out_dir=tmp_path / "run2", align=AlignConfig(enabled=False))
+    second = run_batch(rerun, stages=with_memory([db]))
+
+    def sentence(report, doc_id, ids):
+        [idx] = [int(i) for i in ids.strip("[]").split(",")]
+        doc = next(d for d in report.batch.documents if d.doc_id == doc_id)
+        return next(s for s in doc.sentences if s.sent_idx == idx)
+
+    before, after = sentence(first, edit.src_doc, edit.src_ids), sentence(second, edit.src_doc, edit.src_ids)
+    assert (before.translation, before.translation_status) == (edit.tgt_text, "translated")
+    assert (after.translation, after.translation_status) == (edited_text, "tm")
+    assert after.model_id == "tm:review:aligned.reviewed.csv"
+    assert after.translation_note.startswith(f"translation memory: review:aligned.reviewed.csv ({edit.pair_id}), ")
+
+    accepted = sentence(second, accept.src_doc, accept.src_ids)
+    assert (accepted.translation, accepted.translation_status) == (accept.tgt_text, "tm")
+    rejected = sentence(second, reject.src_doc, reject.src_ids)
+    assert (rejected.translation, rejected.translation_status) == (reject.tgt_text, "cached")  # not approved: MT again
+
+    assert second.counts[STAGE]["hits"] == 2
+    rows = read_csv(tmp_path / "run2" / "sentences.csv")
+    tm_rows = rows[rows.translation_status == "tm"]
+    assert sorted(tm_rows.translation) == sorted([edited_text, accept.tgt_text])
+    assert set(tm_rows.model_id) == {"tm:review:aligned.reviewed.csv"}
+
+    # the same memory as TMX (exported, then read through translate-toolkit) gives the same matches
+    tmx = tmp_path / "memory.tmx"
+    assert runner.invoke(app, ["tm", "export", "--tm", str(db), "--out", str(tmx)]).exit_code == 0
+    memory = open_memory([tmx], default=False)
+    try:
+        docs = [apply_memory(d, memory, "en") for d in first.batch.documents]
+    finally:
+        memory.close()
+    assert count_memory_hits(docs) == 2
+    again = next(s for d in docs if d.doc_id == edit.src_doc for s in d.sentences if s.sent_idx == after.sent_idx)
+    assert (again.translation, again.translation_status, again.model_id) == (edited_text, "tm", after.model_id)
