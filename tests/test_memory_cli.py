@@ -156,5 +156,13 @@ def test_a_refused_review_adds_nothing(run_dir, tmp_path):
     db = tmp_path / "memory.sqlite3"
     result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", db)
     assert result.exit_code == 2
-    with MemoryStore(db, create=False) as store:
-        assert len(store) == 0
+    assert not db.exists()
+
+
+def test_review_apply_refuses_a_file_that_is_not_a_memory(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir)
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database " * 100, encoding="utf-8")
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", junk)
+    assert result.exit_code == 2 and "cannot open the translation memory" in result.output
+    assert not (tmp_path / "final").exists()

@@ -34,25 +34,26 @@ def apply_cmd(
     """
     from pipeline.review.apply import apply_review, describe
 
-    store = None if no_tm else _open_memory(tm)  # a memory that cannot be opened stops before anything is written
-    try:
-        result = apply_review(reviewed, out, run_dir=run)
-        for line in describe(result):
-            typer.echo(line)
-        if store is not None:
-            from pipeline.memory import record_review
+    memory = None if no_tm else _check_memory(tm)  # an unusable memory stops the command before anything is written
+    result = apply_review(reviewed, out, run_dir=run)
+    for line in describe(result):
+        typer.echo(line)
+    if memory is not None:
+        from pipeline.memory import MemoryStore, record_review
 
+        with MemoryStore(memory) as store:
             recorded, new = record_review(store, result.kept, Path(reviewed).name)
-            typer.echo(f"added {recorded} translation pairs to the translation memory {store.path} ({new} new)")
-    finally:
-        if store is not None:
-            store.close()
+        typer.echo(f"added {recorded} translation pairs to the translation memory {memory} ({new} new)")
 
 
-def _open_memory(tm: Path | None):
+def _check_memory(tm: Path | None) -> Path:
+    """The memory store to add to: an existing one is opened once to check it; a new one is made only when used."""
     from pipeline.memory import MemoryStore, default_memory_path
 
-    return MemoryStore(tm if tm is not None else default_memory_path())
+    path = tm if tm is not None else default_memory_path()
+    if path.is_dir() or path.exists():
+        MemoryStore(path, create=False).close()
+    return path
 
 
 @sub.command("html")
