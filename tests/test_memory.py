@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -201,7 +202,8 @@ def test_foreign_tmx_source_language_dates_and_several_targets(tmp_path):
     ]
     assert {u.origin for u in units} == {"tmx:omegat.tmx"}
     assert (units[0].ref, units[0].created) == ("42", "2024-01-05T10:11:12Z")
-    assert units[2].created == ""  # no date in the file: stored as the time of import
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert read_tmx(path)[2].created == "2023-11-14T22:13:20Z"  # no date in the unit: when the file was saved
 
     with MemoryStore(":memory:") as store:
         store.add(units)
@@ -307,6 +309,7 @@ def test_open_memory_reads_tmx_files_and_stores(tmp_path, monkeypatch):
     with MemoryStore(default_memory_path()) as store:
         store.add([unit(src="Один", tgt="One (user store)", created="2026-01-01T00:00:00Z")])
     (tmp_path / "omegat.tmx").write_text(FOREIGN_TMX, encoding="utf-8")
+    os.utime(tmp_path / "omegat.tmx", (1_700_000_000, 1_700_000_000))  # saved in 2023
     with MemoryStore(tmp_path / "team.sqlite3") as store:
         store.add([unit(src="Два", tgt="Two", origin="review:team.csv")])
 
@@ -315,8 +318,8 @@ def test_open_memory_reads_tmx_files_and_stores(tmp_path, monkeypatch):
         assert [(s.kind, s.units) for s in memory.sources] == [("store", 1), ("tmx", 3), ("store", 1)]
         assert memory.sources[1].sha256.startswith("sha256:")
         hits = memory.lookup("ru", "en", ["Один", "Два", "Три"])
-        # «Один» is in the user store (2026) and in the TMX (no date: the time of loading, newer): the newer wins
-        assert hits["Один"].translation == "One" and hits["Один"].origin == "tmx:omegat.tmx"
+        # «Один» is in the user store (approved 2026) and in the TMX (undated, saved 2023): the newer approval wins
+        assert hits["Один"].translation == "One (user store)" and hits["Один"].origin == "review:r.csv"
         assert hits["Два"].origin == "review:team.csv"
         assert "Три" not in hits
         assert memory.manifest()[1]["path"].endswith("omegat.tmx")

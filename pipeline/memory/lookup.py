@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,11 +55,18 @@ class TranslationMemory:
         return sum(len(s) for s in self.stores)
 
     def manifest(self) -> list[dict[str, Any]]:
-        return [vars(s) for s in self.sources]
+        """Each source's path, kind, unit count (and a TMX file's checksum), for ``manifest.json``."""
+        return [asdict(s) for s in self.sources]
 
     def close(self) -> None:
         for store in self.stores:
             store.close()
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def open_memory(paths: Sequence[str | Path] = (), *, default: bool = True) -> TranslationMemory:

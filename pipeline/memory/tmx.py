@@ -5,7 +5,9 @@ Reading: every ``<tu>`` gives one unit per target ``<tuv>``: the source is the
 the first ``<tuv>``). The origin is the unit's ``x-origin`` property when it
 has one (a memory exported by ``pipeline tm export`` keeps where its pairs were
 approved, with its ``x-ref``), else ``tmx:<file name>`` with the ``tuid`` as
-``ref``; the ``changedate`` or ``creationdate`` is the approval time.
+``ref``; the ``changedate`` or ``creationdate`` is the approval time, and for a
+unit without either the file's modification time (so an undated file never
+outranks approvals made after it was saved).
 
 Writing: TMX 1.4b, one ``<tu>`` per unit with ``srclang``, ``creationdate``,
 and ``x-origin``/``x-ref`` properties.
@@ -66,6 +68,7 @@ def read_tmx(path: str | Path) -> list[MemoryUnit]:
         store = tmx.tmxfile.parsestring(data)
     except Exception as exc:  # lxml and translate-toolkit raise several kinds on a broken file
         raise TranslationMemoryError(f"{path}: not a TMX file ({_first_line(exc)})") from exc
+    saved = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     header = store.document.getroot().find(store.namespaced("header"))
     default_src = header.get("srclang", "") if header is not None else ""
     origin = f"tmx:{path.name}"
@@ -84,7 +87,7 @@ def read_tmx(path: str | Path) -> list[MemoryUnit]:
         want = lang_code(element.get("srclang") or default_src)
         source = next((s for s in sides if s[0] == want), sides[0]) if want != "*all*" else sides[0]
         props = {p.get("type", ""): (p.text or "").strip() for p in element.iterchildren(store.namespaced("prop"))}
-        created = _iso(element.get("changedate")) or _iso(element.get("creationdate"))
+        created = _iso(element.get("changedate")) or _iso(element.get("creationdate")) or saved
         # a memory this package exported says where each pair came from; a foreign one has its tuid
         ref = props.get("x-ref", "") if "x-origin" in props else element.get("tuid", "")
         for target in sides:
