@@ -144,6 +144,8 @@ def run_batch(
             log.count(stage_name, values)
 
         state.sections["translation"] = translation_section(state, services)
+        if services.memory.sources:
+            state.sections["memory"] = services.memory.manifest()
         stage_records = [{"name": s.name, "counts": dict(sorted(log.counts.get(s.name, {}).items()))} for s in stages]
         engine = services.loaded("engine")
         data = manifest(
@@ -190,6 +192,7 @@ def run_fingerprint(config: RunConfig, services) -> str:
         "version": __version__,
         "settings": settings,
         "glossary": glossary.glossary.sha256 if glossary is not None else None,
+        "memory": services.memory.revision(),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 

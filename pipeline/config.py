@@ -30,6 +30,14 @@ class GlossaryConfig:
 
 
 @dataclass(frozen=True)
+class MemoryConfig:
+    paths: tuple[Path, ...] = ()
+    """TMX files and translation-memory stores to read besides the user's own store."""
+    use_default: bool = True
+    """Read the user's store (where ``pipeline review apply`` records approved pairs) when it exists."""
+
+
+@dataclass(frozen=True)
 class TranslateConfig:
     strict: bool = False
     """Stop the run (exit code 2) when a language pair has no installed model, instead of leaving it untranslated."""
@@ -78,6 +86,7 @@ class RunConfig:
     detect: DetectConfig = field(default_factory=DetectConfig)
     review: ReviewConfig = field(default_factory=ReviewConfig)
     glossary: GlossaryConfig = field(default_factory=GlossaryConfig)
+    memory: MemoryConfig = field(default_factory=MemoryConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
     align: AlignConfig = field(default_factory=AlignConfig)
 

@@ -1,8 +1,10 @@
-"""The parallel corpus: aligned pairs, and their CSV, TMX and Moses forms.
+"""The parallel corpus: aligned pairs, and their CSV, JSON Lines, Parquet, TMX and Moses forms.
 
-``aligned.csv`` is what reviewers open; ``corpus.tmx`` (TMX 1.4b) and the
-line-parallel Moses files are what other tools load. All three are written
-from the same :class:`AlignedPair` records in the same order.
+``aligned.csv`` is what reviewers open; ``aligned.jsonl`` and
+``aligned.parquet`` hold the same columns with typed values for data
+pipelines (pandas, Hugging Face ``datasets``, Arrow); ``corpus.tmx`` (TMX
+1.4b) and the line-parallel Moses files are what translation tools load. All
+are written from the same :class:`AlignedPair` records in the same order.
 """
 
 from __future__ import annotations
@@ -14,24 +16,134 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ExportError
 from pipeline.io import atomic_open, open_csv, write_csv
 from pipeline.models import ALIGNED_COLUMNS, AlignedPair, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
+ALIGNED_JSONL = "aligned.jsonl"
+ALIGNED_PARQUET = "aligned.parquet"
 CORPUS_TMX = "corpus.tmx"
 MOSES_DIR = "moses"
 
 KINDS = tuple(kind.value for kind in PairKind)
 
 __all__ = [
-    "ALIGNED_COLUMNS", "ALIGNED_CSV", "CORPUS_TMX", "KINDS", "MOSES_DIR", "AlignedPair",
-    "MosesWriter", "TmxWriter", "format_ids", "parse_ids", "write_aligned_csv", "write_corpus_files", "write_moses",
-    "write_tmx",
+    "ALIGNED_COLUMNS", "ALIGNED_CSV", "ALIGNED_JSONL", "ALIGNED_PARQUET", "CORPUS_TMX", "KINDS", "MOSES_DIR",
+    "PARQUET_MISSING", "AlignedPair", "MosesWriter", "ParquetTable", "TmxWriter", "aligned_record", "format_ids", "parquet_available",
+    "parse_ids", "write_aligned_csv", "write_aligned_jsonl", "write_aligned_parquet", "write_corpus_files",
+    "write_moses", "write_tmx",
 ]
 
 
 def write_aligned_csv(path: Path, pairs: Iterable[AlignedPair]) -> Path:
     write_csv(path, (p.row() for p in pairs), ALIGNED_COLUMNS)
+    return path
+
+
+def _rounded(value: float | None) -> float | None:
+    """As ``aligned.csv`` writes it (four decimals), as a number."""
+    return None if value is None else round(float(value), 4)
+
+
+def aligned_record(pair: AlignedPair) -> dict[str, Any]:
+    """The pair as a typed record with the columns of ``aligned.csv``, in order.
+
+    Sentence ids are lists of ints, ``score``/``margin``/``mt_confidence``/``quality`` numbers
+    rounded as in the CSV (``None`` where the CSV cell is empty), ``flags`` a list of strings.
+    """
+    record = {
+        "pair_id": pair.pair_id,
+        "kind": str(pair.kind),
+        "src_doc": pair.src_doc,
+        "src_ids": [int(i) for i in pair.src_ids],
+        "src_lang": pair.src_lang,
+        "src_text": pair.src_text,
+        "tgt_doc": pair.tgt_doc,
+        "tgt_ids": [int(i) for i in pair.tgt_ids],
+        "tgt_lang": pair.tgt_lang,
+        "tgt_text": pair.tgt_text,
+        "score": _rounded(pair.score),
+        "margin": _rounded(pair.margin),
+        "mt_confidence": _rounded(pair.mt_confidence),
+        "quality": _rounded(pair.quality),
+        "flags": [str(f) for f in pair.flags],
+        "decision": pair.decision,
+        "edited_tgt_text": pair.edited_tgt_text,
+    }
+    return record
+
+
+def write_aligned_jsonl(path: Path, pairs: Iterable[AlignedPair]) -> Path:
+    """``aligned.jsonl``: one JSON object per pair (:func:`aligned_record`), UTF-8, written as the pairs come."""
+    with atomic_open(path) as handle:
+        for pair in pairs:
+            handle.write(json.dumps(aligned_record(pair), ensure_ascii=False) + "\n")
+    return path
+
+
+PARQUET_MISSING = "aligned.parquet needs pyarrow, which is not installed (pip install 'pipeline[parquet]')"
+PARQUET_BATCH_ROWS = 10_000
+
+
+def parquet_available() -> bool:
+    """Whether pyarrow is installed (the ``parquet`` extra); without it, skip Parquet with :data:`PARQUET_MISSING`."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def _arrow_schema(pa: Any) -> Any:
+    types = {
+        "src_ids": pa.list_(pa.int64()), "tgt_ids": pa.list_(pa.int64()), "flags": pa.list_(pa.string()),
+        "score": pa.float64(), "margin": pa.float64(), "mt_confidence": pa.float64(), "quality": pa.float64(),
+    }
+    return pa.schema([(name, types.get(name, pa.string())) for name in ALIGNED_COLUMNS])
+
+
+class ParquetTable:
+    """``aligned.parquet`` written as the pairs come: :func:`aligned_record` rows, a row group per ``batch_rows``."""
+
+    def __init__(self, handle: Any, *, batch_rows: int = PARQUET_BATCH_ROWS) -> None:
+        if not parquet_available():
+            raise ExportError(PARQUET_MISSING)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._pa = pa
+        self._schema = _arrow_schema(pa)
+        self._writer = pq.ParquetWriter(handle, self._schema)
+        self._batch: list[dict[str, Any]] = []
+        self._rows = batch_rows
+
+    def add(self, pair: AlignedPair) -> None:
+        self._batch.append(aligned_record(pair))
+        if len(self._batch) >= self._rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            self._writer.write_batch(self._pa.RecordBatch.from_pylist(self._batch, schema=self._schema))
+            self._batch = []
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def write_aligned_parquet(path: Path, pairs: Iterable[AlignedPair], *, batch_rows: int = PARQUET_BATCH_ROWS) -> Path:
+    """``aligned.parquet`` (see :class:`ParquetTable`).
+
+    Raises :class:`~pipeline.errors.ExportError` with :data:`PARQUET_MISSING` when pyarrow is not
+    installed; check :func:`parquet_available` first to skip it instead.
+    """
+    if not parquet_available():
+        raise ExportError(PARQUET_MISSING)
+    with atomic_open(path, "wb") as handle:
+        table = ParquetTable(handle, batch_rows=batch_rows)
+        for pair in pairs:
+            table.add(pair)
+        table.close()
     return path
 
 
@@ -180,22 +292,35 @@ def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "cor
 
 
 def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *,
-                       tool_version: str) -> list[Path]:
-    """``aligned.csv`` (every pair), ``corpus.tmx`` and ``moses/`` (pairs with text on both sides), in one pass."""
+                       tool_version: str, parquet: bool | None = None) -> list[Path]:
+    """In one pass over ``pairs``: ``aligned.csv``, ``aligned.jsonl`` and ``aligned.parquet`` (every pair;
+    Parquet when pyarrow is installed, or as ``parquet`` says), ``corpus.tmx`` and ``moses/`` (pairs with
+    text on both sides)."""
     out_dir = Path(out_dir)
-    csv_path, tmx_path = out_dir / ALIGNED_CSV, out_dir / CORPUS_TMX
+    parquet = parquet_available() if parquet is None else parquet
+    paths = [out_dir / ALIGNED_CSV, out_dir / ALIGNED_JSONL] + ([out_dir / ALIGNED_PARQUET] if parquet else [])
+    tmx_path = out_dir / CORPUS_TMX
     moses = MosesWriter(out_dir / MOSES_DIR)
-    with open_csv(csv_path, ALIGNED_COLUMNS) as table, atomic_open(tmx_path, "wb") as tmx_handle:
+    with contextlib.ExitStack() as stack:
+        table = stack.enter_context(open_csv(paths[0], ALIGNED_COLUMNS))
+        jsonl = stack.enter_context(atomic_open(paths[1]))
+        columns = ParquetTable(stack.enter_context(atomic_open(paths[2], "wb"))) if parquet else None
+        tmx_handle = stack.enter_context(atomic_open(tmx_path, "wb"))
         tmx = TmxWriter(tmx_handle, properties, tool_version=tool_version)
         try:
             for pair in pairs:
                 table.write(pair.row())
+                jsonl.write(json.dumps(aligned_record(pair), ensure_ascii=False) + "\n")
+                if columns is not None:
+                    columns.add(pair)
                 if pair.src_text and pair.tgt_text:
                     tmx.add(pair)
                     moses.add(pair)
         except BaseException:
             moses.abort()
             raise
+        if columns is not None:
+            columns.close()
         tmx.close()
         tmx_handle.write(b"\n")
-    return [csv_path, tmx_path, *moses.close()]
+    return [*paths, tmx_path, *moses.close()]

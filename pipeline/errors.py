@@ -81,3 +81,7 @@ class AlignmentError(UsageError):
 
 class EncoderError(UsageError):
     """A sentence encoder could not be loaded (not installed, or not available offline)."""
+
+
+class TranslationMemoryError(UsageError):
+    """A translation memory (store or TMX file) cannot be opened, read or written (exit code 2)."""

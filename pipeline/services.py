@@ -4,7 +4,8 @@ Each service loads on first use, so a process that runs only some stages (a
 Ray worker that only translates, ``pipeline detect``) loads only what they use.
 :meth:`Services.check` loads, before any document is read, what must fail
 early: the glossary (a broken one stops the run with every problem listed) and
-the sentence encoder (a bad ``--encoder`` spec).
+the translation memory (a missing ``--tm`` file) and the sentence encoder (a
+bad ``--encoder`` spec).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from pipeline.config import RunConfig
 if TYPE_CHECKING:
     from pipeline.detect import LanguageDetector
     from pipeline.glossary.stage import GlossaryRunner
+    from pipeline.memory import TranslationMemory
     from pipeline.translate.engine import TranslationEngine
 
 log = logging.getLogger(__name__)
 
 
 class Services:
-    """The detector, glossary, translation engine and sentence encoder of one run (or one worker)."""
+    """The detector, glossary, translation memory, translation engine and sentence encoder of one run (or worker)."""
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
@@ -55,6 +57,14 @@ class Services:
         return self._glossary[1] if self._glossary else None
 
     @functools.cached_property
+    def memory(self) -> TranslationMemory:
+        """The translation memory: the user's store (unless switched off) and the run's TMX files and stores."""
+        from pipeline.memory import open_memory
+
+        cfg = self.config.memory
+        return open_memory(cfg.paths, default=cfg.use_default)
+
+    @functools.cached_property
     def engine(self) -> TranslationEngine:
         from pipeline.translate.stage import engine_from_config
 
@@ -72,8 +82,9 @@ class Services:
         return self.__dict__.get(name)
 
     def check(self) -> None:
-        """Load what must fail before any work: the glossary, and the encoder when aligning."""
+        """Load what must fail before any work: the glossary, the translation memory, and the encoder."""
         self._glossary  # noqa: B018  (loads and validates)
+        self.memory  # noqa: B018
         if self.config.align.enabled:
             self.encoder  # noqa: B018
 

@@ -160,6 +160,13 @@ def _detect(doc: Document, services) -> Document:
     return identify_sentences(doc, services.detector)
 
 
+def _memory(doc: Document, services) -> Document:
+    from pipeline.memory import apply_memory
+
+    memory = services.memory
+    return apply_memory(doc, memory, services.config.target_lang) if len(memory.stores) else doc
+
+
 def _glossary_pre(doc: Document, services) -> Document:
     from pipeline.glossary.stage import pre_edit_document
 
@@ -247,6 +254,10 @@ def _language_counts(doc: Document) -> Mapping[str, int]:
     return {f"documents_{doc.lang}": 1} if doc.ok else {}
 
 
+def _memory_counts(doc: Document) -> Mapping[str, int]:
+    return {"hits": sum(1 for s in doc.sentences if s.translation_status == TranslationStatus.MEMORY)}
+
+
 def _glossary_pre_counts(doc: Document) -> Mapping[str, int]:
     counts = Counter(t.action for s in doc.sentences for t in s.terms)
     counts["sentences_pre_edited"] = sum(1 for s in doc.sentences if s.mt_source is not None)
@@ -286,8 +297,12 @@ STAGES: tuple[Stage, ...] = (
           requires=frozenset({"documents.sentences"}),
           provides=frozenset({"documents.sentences.lang", "documents.lang"}), uses=("detector",),
           counts=_language_counts),
-    Stage("glossary-pre", Scope.DOCUMENT, _glossary_pre,
+    Stage("memory", Scope.DOCUMENT, _memory,
           requires=frozenset({"documents.sentences.lang"}),
+          provides=frozenset({"documents.sentences.translation", "documents.sentences.translation_status"}),
+          uses=("memory",), counts=_memory_counts),
+    Stage("glossary-pre", Scope.DOCUMENT, _glossary_pre,
+          requires=frozenset({"documents.sentences.lang", "documents.sentences.translation_status"}),
           provides=frozenset({"documents.sentences.terms", "documents.sentences.mt_source"}), uses=("glossary",),
           counts=_glossary_pre_counts),
     Stage("translate", Scope.BATCH, _translate,

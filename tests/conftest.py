@@ -17,11 +17,12 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def hermetic_user_folders(tmp_path_factory: pytest.TempPathFactory):
-    """No test sees the user's installed translation models or caches (tests that need models install their own)."""
+    """No test sees the user's installed translation models, caches or translation memory (tests that need them make their own)."""
     root = tmp_path_factory.mktemp("user")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARGOS_PACKAGES_DIR", str(root / "argos-packages"))
         patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        patch.setenv("XDG_DATA_HOME", str(root / "data"))
         yield root
 
 

@@ -107,8 +107,15 @@ def test_outputs_csv_tmx_and_moses(services, tmp_path):
     out = tmp_path / "out"
     written = corpus(services, ru_document(), en_document(), out=out).written
     names = sorted(p.relative_to(out).as_posix() for p in written)
-    assert names == ["aligned.csv", "corpus.tmx", "moses/corpus.ru-en.en", "moses/corpus.ru-en.ru"]
+    assert names == ["aligned.csv", "aligned.jsonl", "aligned.parquet", "corpus.tmx", "moses/corpus.ru-en.en",
+                     "moses/corpus.ru-en.ru"]
     table = read_csv(out / "aligned.csv")
+    import pandas as pd
+
+    for frame in (pd.read_json(out / "aligned.jsonl", lines=True), pd.read_parquet(out / "aligned.parquet")):
+        assert list(frame.columns) == list(ALIGNED_COLUMNS) and list(frame.pair_id) == list(table.pair_id)
+        assert list(frame.src_text) == list(table.src_text) and list(frame.src_ids.map(list)) == [
+            [int(i) for i in ids.strip("[]").split(",")] for ids in table.src_ids]
     assert tuple(table.columns) == ALIGNED_COLUMNS
     assert list(table["kind"]) == ["translation"] * 4 + ["cross-source"] * 2
     assert list(table["pair_id"])[:4] == ["tr-000001", "tr-000002", "tr-000003", "tr-000004"]
@@ -129,7 +136,7 @@ def test_outputs_csv_tmx_and_moses(services, tmp_path):
 def test_no_documents_still_write_an_empty_corpus(services, tmp_path):
     written = corpus(services, out=tmp_path / "empty").written
     assert read_csv(tmp_path / "empty" / "aligned.csv").empty
-    assert {p.name for p in written} == {"aligned.csv", "corpus.tmx"}
+    assert {p.name for p in written} == {"aligned.csv", "aligned.jsonl", "aligned.parquet", "corpus.tmx"}
 
 
 def test_a_failing_document_does_not_sink_the_corpus(services, monkeypatch):

@@ -70,7 +70,10 @@ def test_a_translation_memory_match_is_checked_but_not_pre_edited(seed_glossary)
     s0 = pre_edited.sentences[0]
     assert s0.mt_source is None and FLAG_APPLIED not in s0.flags and s0.terms
     (out,), rows = post(pre_edited, seed_glossary)
-    assert out.sentences[0].translation == "Investors put money into blockchains and fintech."
+    # a reviewer's text is never post-edited: the missing term is flagged instead
+    assert out.sentences[0].translation == "Investors put money into chains and fintech."
+    assert FLAG_UNVERIFIED in out.sentences[0].flags
+    assert {r["entry"]: r["target_check"] for r in rows} == {"blockchain": "unverified", "fintech-ru": "ok"}
 
 
 def test_translation_with_the_term_is_ok(pre):
@@ -150,7 +153,7 @@ def test_the_glossary_stages_sit_around_translation():
     from pipeline.stages import STAGES
 
     names = [s.name for s in STAGES]
-    assert names.index("glossary-pre") == names.index("detect") + 1
+    assert names.index("glossary-pre") == names.index("memory") + 1 == names.index("detect") + 2
     assert names.index("translate") == names.index("glossary-pre") + 1
     assert names.index("glossary-post") == names.index("translate") + 1
 

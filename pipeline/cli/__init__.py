@@ -14,6 +14,8 @@ from pipeline.cli import run as _run  # noqa: F401  (registers `run`)
 from pipeline.cli import models as _models  # noqa: F401  (registers `models`)
 from pipeline.cli import translate as _translate  # noqa: F401  (registers `translate`)
 from pipeline.cli import review as _review  # noqa: F401  (registers `review`)
+from pipeline.cli import tm as _tm  # noqa: F401  (registers `tm`)
+from pipeline.cli import export as _export  # noqa: F401  (registers `export`)
 
 
 def main() -> None:

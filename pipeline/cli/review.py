@@ -21,13 +21,39 @@ def apply_cmd(
     run: Annotated[
         Optional[Path], typer.Option("--run", help="The run folder to check against (default: the reviewed file's folder).")
     ] = None,
+    tm: Annotated[
+        Optional[Path],
+        typer.Option("--tm", help="Translation memory store to add the approved translations to (default: the user's)."),
+    ] = None,
+    no_tm: Annotated[bool, typer.Option("--no-tm", help="Do not add the approved translations to a translation memory.")] = False,
 ) -> None:
-    """Write the accepted and edited pairs of REVIEWED as the final corpus; refuse a file that no longer matches the run."""
+    """Write the accepted and edited pairs of REVIEWED as the final corpus; refuse a file that no longer matches the run.
+
+    The accepted and edited translation pairs also go into the translation memory, which later runs consult
+    before machine translation.
+    """
     from pipeline.review.apply import apply_review, describe
 
+    memory = None if no_tm else _check_memory(tm)  # an unusable memory stops the command before anything is written
     result = apply_review(reviewed, out, run_dir=run)
     for line in describe(result):
         typer.echo(line)
+    if memory is not None:
+        from pipeline.memory import MemoryStore, record_review
+
+        with MemoryStore(memory) as store:
+            recorded, new = record_review(store, result.kept, Path(reviewed).name)
+        typer.echo(f"added {recorded} translation pairs to the translation memory {memory} ({new} new)")
+
+
+def _check_memory(tm: Path | None) -> Path:
+    """The memory store to add to: an existing one is opened once to check it; a new one is made only when used."""
+    from pipeline.memory import MemoryStore, default_memory_path
+
+    path = tm if tm is not None else default_memory_path()
+    if path.is_dir() or path.exists():
+        MemoryStore(path, create=False).close()
+    return path
 
 
 @sub.command("html")

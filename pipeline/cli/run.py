@@ -29,6 +29,13 @@ def run(
     cache: Annotated[Optional[Path], typer.Option("--cache", help="Translation cache (SQLite file).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the translation cache.")] = False,
     device: Annotated[str, typer.Option("--device", help="Translation device: cpu, cuda or auto.")] = "cpu",
+    tm: Annotated[
+        Optional[list[Path]],
+        typer.Option("--tm", help="Translation memory to use before MT: a TMX file or a store (repeatable)."),
+    ] = None,
+    no_tm: Annotated[
+        bool, typer.Option("--no-tm", help="Do not read the user's translation memory (only --tm files).")
+    ] = False,
     glossary: Annotated[
         Path | None,
         typer.Option("--glossary", help="Glossary file or folder (default: ./glossary when present)."),
@@ -47,12 +54,13 @@ def run(
     Ingest, detect languages, split sentences, apply the glossary, translate, align, write review.html.
     """
     from pipeline.api import run_batch
-    from pipeline.config import AlignConfig, GlossaryConfig, ReviewConfig, RunConfig, TranslateConfig
+    from pipeline.config import AlignConfig, GlossaryConfig, MemoryConfig, ReviewConfig, RunConfig, TranslateConfig
 
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
         input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
+        memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
         align=AlignConfig(encoder=encoder, low_score=threshold),
         review=ReviewConfig(threshold=threshold),
     )

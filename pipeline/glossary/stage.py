@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.glossary.match import Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
-from pipeline.glossary.target import UNVERIFIED, verify
+from pipeline.glossary.target import POST_EDITED, UNVERIFIED, verify
 from pipeline.models import UNDETERMINED, Document, Flag, Sentence, TermMatch, TranslationStatus
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,9 @@ def post_edit_document(doc: Document, glossary: Glossary) -> Document:
     """``doc`` with each glossary-matched translation checked for the target terms and post-edited.
 
     Each applied match gets its ``target_check`` (``ok``, ``post-edited``, ``unverified``); a sentence
-    with an unverified term is flagged. Sentences without a translation are not checked.
+    with an unverified term is flagged. Sentences without a translation are not checked. A translation
+    from the translation memory is a reviewer's text: it is checked, never post-edited (a missing
+    term is ``unverified``).
     """
     if not doc.ok:
         return doc
@@ -148,6 +150,9 @@ def post_edit_document(doc: Document, glossary: Glossary) -> Document:
             sentences.append(sentence)
             continue
         fixed, checks = verify(sentence.translation, [_match(t, glossary) for t in sentence.terms])
+        if sentence.translation_status == TranslationStatus.MEMORY and fixed != sentence.translation:
+            fixed = sentence.translation
+            checks = {k: replace(c, status=UNVERIFIED) if c.status == POST_EDITED else c for k, c in checks.items()}
         terms = tuple(
             replace(t, target_check=checks[t.entry].status) if t.applied and t.entry in checks else t
             for t in sentence.terms

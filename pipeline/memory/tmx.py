@@ -1,0 +1,143 @@
+"""TMX files in and out of the translation memory, through translate-toolkit's ``tmx`` storage.
+
+Reading: every ``<tu>`` gives one unit per target ``<tuv>``: the source is the
+``<tuv>`` in the unit's ``srclang`` (or the header's; with ``*all*`` or none,
+the first ``<tuv>``). The origin is the unit's ``x-origin`` property when it
+has one (a memory exported by ``pipeline tm export`` keeps where its pairs were
+approved, with its ``x-ref``), else ``tmx:<file name>`` with the ``tuid`` as
+``ref``; the ``changedate`` or ``creationdate`` is the approval time, and for a
+unit without either the file's modification time (so an undated file never
+outranks approvals made after it was saved).
+
+Writing: TMX 1.4b, one ``<tu>`` per unit with ``srclang``, ``creationdate``,
+and ``x-origin``/``x-ref`` properties.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.errors import TranslationMemoryError
+from pipeline.memory.store import MemoryUnit, lang_code
+
+_TMX_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+
+
+def _iso(tmx_date: str | None) -> str:
+    """``20261203T101500Z`` → ``2026-12-03T10:15:00Z``; anything else → empty."""
+    m = _TMX_DATE.match((tmx_date or "").strip())
+    if not m:
+        return ""
+    try:
+        datetime(*map(int, m.groups()), tzinfo=timezone.utc)
+    except ValueError:
+        return ""
+    y, mo, d, h, mi, s = m.groups()
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s}Z"
+
+
+def _tmx_date(iso: str) -> str:
+    m = _ISO_DATE.match(iso)
+    return "".join(m.groups()[:3]) + "T" + "".join(m.groups()[3:]) + "Z" if m else ""
+
+
+def bcp47(code: str) -> str:
+    """``en-us`` → ``en-US``, ``zh-hant-tw`` → ``zh-Hant-TW``: the usual spelling of a stored (lower-case) code."""
+    parts = code.split("-")
+    out = [parts[0]]
+    for part in parts[1:]:
+        out.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
+    return "-".join(out)
+
+
+def read_tmx(path: str | Path) -> list[MemoryUnit]:
+    """The units of a TMX file (any version translate-toolkit reads); raises TranslationMemoryError."""
+    from translate.misc.xml_helpers import getXMLlang, getXMLspace
+    from translate.storage import tmx
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TranslationMemoryError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        store = tmx.tmxfile.parsestring(data)
+    except Exception as exc:  # lxml and translate-toolkit raise several kinds on a broken file
+        raise TranslationMemoryError(f"{path}: not a TMX file ({_first_line(exc)})") from exc
+    saved = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    header = store.document.getroot().find(store.namespaced("header"))
+    default_src = header.get("srclang", "") if header is not None else ""
+    origin = f"tmx:{path.name}"
+    units = []
+    for unit in store.units:
+        element = unit.xmlelement
+        space = getXMLspace(element, "preserve")
+        sides = []
+        for node in unit.getlanguageNodes():
+            lang = getXMLlang(node) or ""
+            text = unit.getNodeText(node, space) or ""
+            if lang.strip() and text.strip():
+                sides.append((lang_code(lang), text.strip()))
+        if len(sides) < 2:
+            continue
+        want = lang_code(element.get("srclang") or default_src)
+        source = next((s for s in sides if s[0] == want), sides[0]) if want != "*all*" else sides[0]
+        props = {p.get("type", ""): (p.text or "").strip() for p in element.iterchildren(store.namespaced("prop"))}
+        created = _iso(element.get("changedate")) or _iso(element.get("creationdate")) or saved
+        # a memory this package exported says where each pair came from; a foreign one has its tuid
+        ref = props.get("x-ref", "") if "x-origin" in props else element.get("tuid", "")
+        for target in sides:
+            if target is source:
+                continue
+            units.append(MemoryUnit(
+                src_lang=source[0], tgt_lang=target[0], src_text=source[1], tgt_text=target[1],
+                origin=props.get("x-origin") or origin, ref=ref, created=created,
+            ))
+    return units
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def write_tmx(path: str | Path, units: Iterable[MemoryUnit], *, tool_version: str) -> int:
+    """Write ``units`` as TMX 1.4b (atomically); return how many were written."""
+    from lxml import etree
+    from translate.storage import tmx
+
+    from pipeline.io import write_bytes
+
+    store = tmx.tmxfile()
+    count = 0
+    src_langs = set()
+    for unit in units:
+        tu = store.addsourceunit(unit.src_text, bcp47(unit.src_lang))
+        tu.settarget(unit.tgt_text, bcp47(unit.tgt_lang), append=True)
+        element = tu.xmlelement
+        count += 1
+        element.set("tuid", str(count))
+        if unit.created:
+            element.set("creationdate", _tmx_date(unit.created))
+        first_tuv = element.find(store.namespaced("tuv"))
+        for key, value in (("x-origin", unit.origin), ("x-ref", unit.ref)):
+            if value:
+                prop = etree.Element(store.namespaced("prop"), type=key)
+                prop.text = value
+                first_tuv.addprevious(prop)
+        src_langs.add(bcp47(unit.src_lang))
+    header = store.document.getroot().find(store.namespaced("header"))
+    store.addheader()
+    header.attrib.update({
+        "creationtool": "pipeline",
+        "creationtoolversion": tool_version,
+        "o-tmf": "pipeline",
+        "datatype": "plaintext",
+        "srclang": src_langs.pop() if len(src_langs) == 1 else "*all*",
+    })
+    write_bytes(Path(path), bytes(store))
+    return count

@@ -1,0 +1,168 @@
+"""`pipeline tm import|export|stats`, and `pipeline review apply` adding the approved pairs to the memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.memory import MemoryStore, default_memory_path, read_tmx
+
+from pipeline.corpus import write_aligned_csv
+from pipeline.io import read_csv
+
+from tests import review_fixtures as fx
+from tests.test_memory import FOREIGN_TMX
+
+runner = CliRunner()
+
+DECISIONS = {"t0000": "accept", "t0001": "edit", "t0002": "Accept ", "t0003": "reject", "x0000": "accept", "x0001": "edit"}
+EDITS = {
+    "t0001": "According to the Korea JoongAng Daily, the AI market grows by 20 percent a year.",
+    "x0001": "Asian economies are being transformed by the Fourth Industrial Revolution.",
+}
+
+
+@pytest.fixture()
+def run_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    write_aligned_csv(run / "aligned.csv", fx.pairs())
+    return run
+
+
+def reviewed_copy(run: Path, decisions: dict[str, str] = DECISIONS) -> Path:
+    """A copy of aligned.csv with decisions and edits, as a reviewer saves it."""
+    frame = read_csv(run / "aligned.csv")
+    frame["decision"] = [decisions.get(p, "") for p in frame.pair_id]
+    frame["edited_tgt_text"] = [EDITS.get(p, "") for p in frame.pair_id]
+    path = run / "aligned.reviewed.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture()
+def tmx_file(tmp_path: Path) -> Path:
+    path = tmp_path / "omegat.tmx"
+    path.write_text(FOREIGN_TMX, encoding="utf-8")
+    return path
+
+
+def test_import_stats_export_round_trip(tmp_path, tmx_file):
+    db = tmp_path / "team.sqlite3"
+    result = invoke("tm", "import", tmx_file, "--tm", db)
+    assert result.exit_code == 0, result.output
+    assert f"imported 3 pairs from {tmx_file} into {db}: 3 new, 0 already there" in result.output
+    result = invoke("tm", "import", tmx_file, "--tm", db)
+    assert "0 new, 3 already there" in result.output
+
+    result = invoke("tm", "stats", "--tm", db, "--json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["units"] == 3 and stats["by_pair"] == {"en-us→de-de": 1, "en-us→ru-ru": 1, "ru→en": 1}
+    assert stats["by_origin"] == {"tmx:omegat.tmx": 3}
+    result = invoke("tm", "stats", "--tm", db)
+    assert result.exit_code == 0 and "3 pairs" in result.output and "tmx:omegat.tmx" in result.output
+
+    out = tmp_path / "export.tmx"
+    result = invoke("tm", "export", "--tm", db, "--out", out)
+    assert result.exit_code == 0, result.output
+    again = read_tmx(out)
+    assert [(u.src_lang, u.tgt_lang, u.src_text, u.tgt_text, u.origin) for u in again] == [
+        ("en-us", "ru-ru", "Hello, world", "Привет,   мир", "tmx:omegat.tmx"),
+        ("en-us", "de-de", "Hello, world", "Hallo, Welt", "tmx:omegat.tmx"),
+        ("ru", "en", "Один", "One", "tmx:omegat.tmx"),
+    ]
+    assert 'xml:lang="en-US"' in out.read_text(encoding="utf-8")
+
+    result = invoke("tm", "export", "--tm", db, "--out", tmp_path / "ru-en.tmx", "--from", "ru", "--to", "en")
+    assert result.exit_code == 0 and [u.src_text for u in read_tmx(tmp_path / "ru-en.tmx")] == ["Один"]
+
+
+def test_the_default_store_is_the_user_one(tmx_file):
+    result = invoke("tm", "import", tmx_file)
+    assert result.exit_code == 0, result.output
+    assert default_memory_path().is_file() and str(default_memory_path()) in result.output
+    assert json.loads(invoke("tm", "stats", "--json").output)["units"] == 3
+    default_memory_path().unlink()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("tm", "import", "missing.tmx"), "missing.tmx: no such file"),
+    (("tm", "stats", "--tm", "none.sqlite3"), "not found"),
+    (("tm", "export", "--tm", "none.sqlite3", "--out", "x.tmx"), "not found"),
+])
+def test_usage_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "none.sqlite3").exists() and not (tmp_path / "x.tmx").exists()
+
+
+def test_importing_a_broken_tmx_is_exit_2_and_stores_nothing(tmp_path):
+    bad = tmp_path / "bad.tmx"
+    bad.write_text("<tmx><body><tu>", encoding="utf-8")
+    result = invoke("tm", "import", bad, "--tm", tmp_path / "m.sqlite3")
+    assert result.exit_code == 2 and "bad.tmx: not a TMX file" in result.output
+    assert not (tmp_path / "m.sqlite3").exists()
+
+
+# -- review apply -------------------------------------------------------------------------------------------------
+
+
+def test_review_apply_adds_accepted_and_edited_translations(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir)
+    db = tmp_path / "memory.sqlite3"
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", db)
+    assert result.exit_code == 0, result.output
+    accepted_or_edited = [p for p, d in DECISIONS.items() if p.startswith("t") and d.strip().lower() in ("accept", "edit")]
+    assert f"added {len(accepted_or_edited)} translation pairs to the translation memory {db} ({len(accepted_or_edited)} new)" in result.output
+    with MemoryStore(db, create=False) as store:
+        units = list(store.units())
+    assert sorted(u.ref for u in units) == sorted(accepted_or_edited)  # cross-source pairs are not translations
+    assert {u.origin for u in units} == {"review:aligned.reviewed.csv"}
+    edited = next(u for u in units if u.ref == "t0001")
+    assert edited.tgt_text == EDITS["t0001"] and (edited.src_lang, edited.tgt_lang) == ("ru", "en")
+
+
+def test_review_apply_uses_the_user_store_by_default_and_no_tm_skips_it(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir)
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "a", "--no-tm")
+    assert result.exit_code == 0 and "translation memory" not in result.output
+    assert not default_memory_path().exists()
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "b")
+    assert result.exit_code == 0 and str(default_memory_path()) in result.output
+    with MemoryStore(default_memory_path(), create=False) as store:
+        assert len(store) == 3
+    default_memory_path().unlink()
+
+
+def test_review_apply_with_an_unusable_memory_writes_nothing(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir)
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in result.output
+    assert not (tmp_path / "final").exists()
+
+
+def test_a_refused_review_adds_nothing(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir, decisions={**DECISIONS, "t0004": "maybe"})
+    db = tmp_path / "memory.sqlite3"
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", db)
+    assert result.exit_code == 2
+    assert not db.exists()
+
+
+def test_review_apply_refuses_a_file_that_is_not_a_memory(run_dir, tmp_path):
+    reviewed = reviewed_copy(run_dir)
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database " * 100, encoding="utf-8")
+    result = invoke("review", "apply", reviewed, "--out", tmp_path / "final", "--tm", junk)
+    assert result.exit_code == 2 and "cannot open the translation memory" in result.output
+    assert not (tmp_path / "final").exists()
