@@ -91,6 +91,7 @@ def run(batch: Any, ctx: Any) -> Any:
             translation_status=outcome.status,
             translation_note=outcome.note or (note if outcome.status in (TRANSLATED, CACHED) else ""),
             model_id=outcome.model_id,
+            mt_confidence=outcome.mt_confidence,
         )
         ctx.count(STAGE, outcome.status)
     for status in (TRANSLATED, CACHED, PASSTHROUGH, UNTRANSLATED):
