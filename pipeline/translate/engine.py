@@ -10,15 +10,28 @@ sentence splitter (stanza/MiniSBD, which download models) is never used.
 A pair without a direct package pivots through English, as argostranslate
 does. Sentences already in the target language, and segments with nothing to
 translate (URLs, numbers, punctuation), pass through unchanged.
+
+Every translation comes with the model's confidence in it (``mt_confidence``):
+the mean log-probability per generated token of the hypothesis, the
+unsupervised quality estimate of Fomicheva et al. (2020, "Seq-Logprob"). It is
+read from the beam search's own score (:func:`mean_log_prob`), so it changes
+nothing in decoding and costs nothing. A pivoted translation adds its two
+legs' means (the product of their per-token probabilities), so it is never
+surer than its weaker leg.
+
+Decoded translations reach the cache every ``commit_seconds`` (2 s) while a
+batch is being decoded, so a killed run loses at most those seconds of work.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +79,7 @@ class DecodingSettings:
         return cls(**{**asdict(base), **{k: v for k, v in overrides.items() if v is not None}})
 
     def options(self) -> dict[str, Any]:
+        """The options of ``translate_batch`` that decide the output (``return_scores`` only reports)."""
         return {
             "beam_size": max(self.num_hypotheses, self.beam_size),
             "num_hypotheses": self.num_hypotheses,
@@ -82,6 +96,41 @@ class Outcome:
     status: str
     model_id: str = ""
     note: str = ""
+    mt_confidence: float | None = None
+    """Mean log-probability per token of the translation (pivots: the legs' sum); None without a model."""
+
+
+def mean_log_prob(score: float, hypothesis_length: int, *, length_penalty: float, prefix_length: int,
+                  max_decoding_length: int) -> float | None:
+    """The mean log-probability per generated token, from CTranslate2's beam-search ``score``.
+
+    CTranslate2 (4.x, ``decoding.cc``: ``finalize_hypothesis_score``) returns
+    ``sum(log p) / L ** length_penalty``: the sum runs over the generated
+    tokens, the end token included when the hypothesis ended with one, the
+    forced target prefix adding 0; ``L`` counts the returned hypothesis (prefix
+    included) plus that end token. A hypothesis shorter than
+    ``max_decoding_length`` ended with the end token; one that reached it did not.
+    So the sum is ``score * L ** length_penalty`` and its mean over the
+    ``L - prefix_length`` scored tokens is the confidence. The step-0 end token is
+    masked by ``min_decoding_length``, so the first token's probability is the one
+    the search used, renormalised without it.
+    """
+    ended = hypothesis_length < max_decoding_length
+    length = hypothesis_length + (1 if ended else 0)
+    scored = length - prefix_length
+    if scored <= 0 or not math.isfinite(score):
+        return None
+    return score * length ** length_penalty / scored
+
+
+def combine_confidences(values: Iterable[float | None]) -> float | None:
+    """Confidence of a chain of translations (a pivot): the sum of the legs' means; None if any leg has none."""
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 @dataclass
@@ -170,6 +219,7 @@ class TranslationEngine:
         compute_type: str | None = None,
         max_batch_size: int = 64,
         chunk_size: int = 1024,
+        commit_seconds: float = 2.0,
     ) -> None:
         self.root = packages_dir() if root is None else Path(root)
         self.device = resolve_device(device)
@@ -181,6 +231,9 @@ class TranslationEngine:
         self.compute_type = compute_type
         self.max_batch_size = max_batch_size
         self.chunk_size = chunk_size
+        """Sentences per ``translate_batch`` call."""
+        self.commit_seconds = commit_seconds
+        """Decoded translations are committed to the cache at least this often (and at the end of each chunk)."""
         self.packages: dict[tuple[str, str], InstalledPackage] = {}
         for pkg in list_packages(self.root):  # sorted by version: the newest wins
             self.packages[pkg.pair] = pkg
@@ -242,34 +295,62 @@ class TranslationEngine:
     def _stats(self, pkg: InstalledPackage) -> ModelStats:
         return self.stats.setdefault(pkg.model_id, ModelStats(pkg))
 
-    def decode_batch(
+    def decode_stream(
         self, pkg: InstalledPackage, texts: Sequence[str], tokens: Sequence[list[str]] | None = None
-    ) -> list[str]:
-        """Translate ``texts`` with one package, no cache: tokenise, sort by length, batch, detokenise."""
+    ) -> Iterator[tuple[int, str, float | None]]:
+        """Translate ``texts`` with one package, no cache: ``(index, translation, mt_confidence)`` as each is done.
+
+        One ``translate_batch`` call for all ``texts``, sorted by token length and
+        cut into ``max_batch_size`` batches by CTranslate2 (on several replicas at
+        once when there are); results come back in that sorted order, each as
+        soon as its batch is decoded, so a caller can store them while the rest
+        is still being decoded.
+        """
         if not texts:
-            return []
+            return
         tokenizer = pkg.argos.tokenizer
         prefix = pkg.argos.target_prefix
         if tokens is None:
             tokens = [tokenizer.encode(t) for t in texts]
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
         batch = [tokens[i] for i in order]
+        options = self.decoding.options()
         self.model_calls += 1
         try:
-            results = self.translator(pkg).translate_batch(
+            pending = self.translator(pkg).translate_batch(
                 batch,
                 target_prefix=[[prefix]] * len(batch) if prefix else None,
                 max_batch_size=self.max_batch_size,
                 batch_type="examples",
-                **self.decoding.options(),
+                asynchronous=True,
+                return_scores=True,
+                **options,
             )
         except TranslationError:
             raise
         except Exception as exc:
             raise TranslationError(f"{pkg.model_id}: CTranslate2 failed: {exc}") from exc
+        for i, future in zip(order, pending):
+            try:
+                result = future.result()
+            except Exception as exc:
+                raise TranslationError(f"{pkg.model_id}: CTranslate2 failed: {exc}") from exc
+            hypothesis = result.hypotheses[0]
+            confidence = None
+            if result.scores:
+                confidence = mean_log_prob(
+                    result.scores[0], len(hypothesis), length_penalty=options["length_penalty"],
+                    prefix_length=1 if prefix else 0, max_decoding_length=options["max_decoding_length"],
+                )
+            yield i, detokenize(tokenizer, hypothesis, prefix), confidence
+
+    def decode_batch(
+        self, pkg: InstalledPackage, texts: Sequence[str], tokens: Sequence[list[str]] | None = None
+    ) -> list[str]:
+        """Translate ``texts`` with one package, no cache: tokenise, sort by length, batch, detokenise."""
         out = [""] * len(texts)
-        for i, result in zip(order, results):
-            out[i] = detokenize(tokenizer, result.hypotheses[0], prefix)
+        for i, translation, _ in self.decode_stream(pkg, texts, tokens):
+            out[i] = translation
         return out
 
     def translate_texts(
@@ -278,21 +359,29 @@ class TranslationEngine:
         texts: Iterable[str],
         *,
         track: Callable[[Iterable[Any], str, int], Iterable[Any]] | None = None,
-    ) -> dict[str, tuple[str, bool]]:
-        """``{source: (translation, from_cache)}`` for the distinct ``texts``, through the cache when there is one."""
+    ) -> dict[str, tuple[str, float | None, bool]]:
+        """``{source: (translation, mt_confidence, from_cache)}`` for the distinct ``texts``, through the cache.
+
+        Translations are committed to the cache every ``commit_seconds`` of
+        decoding and at the end of each chunk (also when decoding is
+        interrupted), so a killed run loses only the last few seconds.
+        A cached row without a confidence (written before confidences were
+        kept) is decoded again and updated.
+        """
         unique = list(dict.fromkeys(texts))
         stats = self._stats(pkg)
-        done: dict[str, tuple[str, bool]] = {}
+        done: dict[str, tuple[str, float | None, bool]] = {}
         package_key = f"{pkg.model_id}|{pkg.from_code}|{pkg.to_code}|sha256:{pkg.checksum}"
         settings_key = self.settings_key()
         if self.cache is not None and unique:
-            for src, tgt in self.cache.get_many(package_key, settings_key, unique).items():
-                done[src] = (tgt, True)
+            for src, (tgt, confidence) in self.cache.get_many(package_key, settings_key, unique).items():
+                if confidence is not None:
+                    done[src] = (tgt, confidence, True)
         stats.cached += len(done)
         todo = [t for t in unique if t not in done]
         if not todo:
             return done
-        # Sorted by token length, so each chunk's batches are homogeneous; a chunk is what a killed run can lose.
+        # Sorted by token length, so each chunk's batches are homogeneous.
         tokenizer = pkg.argos.tokenizer
         tokenized = {t: tokenizer.encode(t) for t in todo}
         todo.sort(key=lambda t: len(tokenized[t]))
@@ -301,12 +390,21 @@ class TranslationEngine:
         if track is not None:
             iterator = track(chunks, f"{pkg.from_code}→{pkg.to_code}", len(chunks))
         for chunk in iterator:
-            translations = self.decode_batch(pkg, chunk, [tokenized[t] for t in chunk])
-            for src, tgt in zip(chunk, translations):
-                done[src] = (tgt, False)
-            stats.translated += len(chunk)
-            if self.cache is not None:
-                self.cache.put_many(package_key, settings_key, zip(chunk, translations))
+            pending: list[tuple[str, str, float | None]] = []
+            last_commit = time.monotonic()
+            try:
+                for i, translation, confidence in self.decode_stream(pkg, chunk, [tokenized[t] for t in chunk]):
+                    src = chunk[i]
+                    done[src] = (translation, confidence, False)
+                    stats.translated += 1
+                    if self.cache is not None:
+                        pending.append((src, translation, confidence))
+                        if time.monotonic() - last_commit >= self.commit_seconds:
+                            self.cache.put_many(package_key, settings_key, pending)
+                            pending, last_commit = [], time.monotonic()
+            finally:
+                if self.cache is not None and pending:
+                    self.cache.put_many(package_key, settings_key, pending)
         return done
 
     def translate(
@@ -347,13 +445,14 @@ class TranslationEngine:
                 if isinstance(result, TranslationError):
                     outcomes[i] = Outcome("", UNTRANSLATED, model_id, note=str(result))
                 else:
-                    translation, cached = result
-                    outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id)
+                    translation, confidence, cached = result
+                    outcomes[i] = Outcome(translation, CACHED if cached else TRANSLATED, model_id,
+                                          mt_confidence=confidence)
         return [o for o in outcomes if o is not None]
 
     def _translate_isolating(
         self, route: list[InstalledPackage], texts: list[str], *, track=None, budget: list[int]
-    ) -> list[tuple[str, bool] | TranslationError]:
+    ) -> list[tuple[str, float | None, bool] | TranslationError]:
         """:meth:`_translate_route`, but a failure costs only the texts it happens on.
 
         When the backend fails on a batch, the texts are tried again in halves (what was
@@ -373,21 +472,41 @@ class TranslationEngine:
             return (self._translate_isolating(route, texts[:half], budget=budget)
                     + self._translate_isolating(route, texts[half:], budget=budget))
 
-    def _translate_route(self, route: list[InstalledPackage], texts: list[str], *, track=None) -> list[tuple[str, bool]]:
-        """Each text through every package of the route, line by line; cached only when every step was."""
+    def _translate_route(
+        self, route: list[InstalledPackage], texts: list[str], *, track=None
+    ) -> list[tuple[str, float | None, bool]]:
+        """Each text through every package of the route, line by line: ``(translation, mt_confidence, cached)``.
+
+        A pivot's confidence is the sum of its legs' (:func:`combine_confidences`); a text of several
+        lines gets the mean of its lines', weighted by their source length. Cached only when every step was.
+        """
         lines_of = [text.split("\n") for text in texts]
-        current = {line: (line, True) for lines in lines_of for line in lines if line.strip()}
+        # line → (current text, confidences of the steps so far, cached so far)
+        current = {line: (line, [], True) for lines in lines_of for line in lines if line.strip()}
         for pkg in route:
-            step = self.translate_texts(pkg, [t for t, _ in current.values()], track=track)
-            current = {src: (step[t][0], cached and step[t][1]) for src, (t, cached) in current.items()}
+            step = self.translate_texts(pkg, [t for t, _, _ in current.values()], track=track)
+            current = {
+                src: (step[t][0], [*confs, step[t][1]], cached and step[t][2])
+                for src, (t, confs, cached) in current.items()
+            }
         results = []
         for lines in lines_of:
-            parts = [current[line] if line.strip() else (line, True) for line in lines]
-            results.append(("\n".join(p[0] for p in parts), all(p[1] for p in parts)))
+            parts = [(line, *current[line]) for line in lines if line.strip()]
+            translation = "\n".join(current[line][0] if line.strip() else line for line in lines)
+            confidences = [(combine_confidences(confs), len(line)) for line, _, confs, _ in parts]
+            results.append((translation, _weighted_mean(confidences), all(p[3] for p in parts)))
         return results
 
     def models_used(self) -> list[dict[str, Any]]:
         return [s.as_dict() for _, s in sorted(self.stats.items())]
+
+
+def _weighted_mean(values: Sequence[tuple[float | None, int]]) -> float | None:
+    """Mean of ``(value, weight)`` pairs; None when there is none or any value is None."""
+    if not values or any(v is None for v, _ in values):
+        return None
+    weight = sum(max(1, w) for _, w in values)
+    return sum(v * max(1, w) for v, w in values) / weight
 
 
 def detokenize(tokenizer: Any, tokens: Sequence[str], target_prefix: str = "") -> str:

@@ -81,7 +81,7 @@ def translate_documents(
             translation_status=status,
             translation_note=outcome.note or (note if status == TRANSLATED else ""),
             model_id=outcome.model_id,
-            mt_confidence=getattr(outcome, "confidence", None),
+            mt_confidence=outcome.mt_confidence,
         )
     return [replace(doc, sentences=tuple(sentences[d])) if doc.ok else doc for d, doc in enumerate(documents)]
 

@@ -200,8 +200,13 @@ def _gloss_spec(pieces: list[str], mapping: np.ndarray, *, offset: int):
     return spec
 
 
-def _random_spec(pieces: list[str], *, layers: int, d_model: int, heads: int, ffn: int, seed: int):
-    """A Transformer of the given shape with random weights (decoding cost depends on shape, not values)."""
+def _random_spec(pieces: list[str], *, layers: int, d_model: int, heads: int, ffn: int, seed: int,
+                 eos_bias: float = 0.0):
+    """A Transformer of the given shape with random weights (decoding cost depends on shape, not values).
+
+    ``eos_bias`` is added to the output logit of ``</s>``: with a few units the model ends its
+    sentences after a handful of tokens, at lengths and with scores that vary from one input to the next.
+    """
     from ctranslate2.specs import TransformerSpec
 
     rng = np.random.default_rng(seed)
@@ -240,6 +245,7 @@ def _random_spec(pieces: list[str], *, layers: int, d_model: int, heads: int, ff
     ln(spec.encoder.layer_norm)
     ln(spec.decoder.layer_norm)
     lin(spec.decoder.projection, V, D)
+    spec.decoder.projection.bias[SPECIALS.index("</s>")] = eos_bias
     spec.register_source_vocabulary(pieces)
     spec.register_target_vocabulary(pieces)
     return spec
@@ -274,6 +280,7 @@ def build_argos_package(
     quantization: str | None = None,
     seed: int = 0,
     training_text: list[str] = (),
+    eos_bias: float = 0.0,
 ) -> Path:
     """Write a valid ``.argosmodel`` for ``from_code`` → ``to_code`` at ``path`` (a file, or a folder to put it in).
 
@@ -292,7 +299,9 @@ def build_argos_package(
     ``random_weights=True``: a real-size Transformer (``layers``+``layers``,
     ``d_model``, ``heads``, ``ffn``, a ``vocab_size`` vocabulary, 32000 by
     default, padded with ``<extra_N>`` pieces beyond what SentencePiece learns) with random
-    weights; ``training_text`` feeds the SentencePiece model.
+    weights; ``training_text`` feeds the SentencePiece model; ``eos_bias`` (a few units) makes it end
+    its outputs early, at varying lengths, with log-probabilities far from zero (unlike the gloss model's,
+    which is sure of every token).
 
     Weights are stored as int8 unless ``quantization`` names another
     CTranslate2 type (``float32``, ``int8_float16``, …).
@@ -325,7 +334,8 @@ def build_argos_package(
 
     if random_weights:
         pieces = _pad_vocabulary(pieces, vocab_size)
-        spec = _random_spec(pieces, layers=layers, d_model=d_model, heads=heads, ffn=ffn, seed=seed)
+        spec = _random_spec(pieces, layers=layers, d_model=d_model, heads=heads, ffn=ffn, seed=seed,
+                            eos_bias=eos_bias)
         quantization = quantization or "int8"
     else:
         index = {p: i for i, p in enumerate(pieces)}
