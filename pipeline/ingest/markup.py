@@ -59,25 +59,63 @@ _HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 BREADCRUMB_MAX_WORDS = 8
 
 
+_EMPHASIS = frozenset({"em_open", "em_close", "strong_open", "strong_close"})
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _inline_text(token: Token) -> tuple[str, str]:
-    """Plain text of an inline token, and the href when the whole inline is one link."""
+    """Plain text of an inline token, and the href when the whole inline is one link.
+
+    Emphasis marks and code backticks go, except inside a word or number: CommonMark reads
+    ``2*3 million and 4*5`` as emphasis, but in plain text the stars are part of the numbers.
+    """
+    children = token.children or []
     parts: list[str] = []
     hrefs: list[str] = []
     other_text = False
     depth = 0
-    for child in token.children or ():
+    openers: list[tuple[int, bool]] = []
+
+    def before() -> str:
+        return next((part[-1] for part in reversed(parts) if part), "")
+
+    def after(i: int) -> str:
+        for child in children[i + 1:]:
+            if child.type in ("text", "code_inline") and child.content:
+                return child.content[0]
+            if child.type in ("softbreak", "hardbreak"):
+                return " "
+            if child.type not in _EMPHASIS:
+                return ""
+        return ""
+
+    for i, child in enumerate(children):
         if child.type in ("text", "code_inline"):
-            parts.append(child.content)
+            content = child.content
+            if child.type == "code_inline" and (_is_word_char(before()) or _is_word_char(after(i))):
+                content = f"{child.markup}{content}{child.markup}"
+            parts.append(content)
             if depth == 0 and child.content.strip():
                 other_text = True
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type in ("em_open", "strong_open"):
+            openers.append((len(parts), _is_word_char(before())))
+            parts.append("")
+        elif child.type in ("em_close", "strong_close") and openers:
+            at, glued = openers.pop()
+            if glued or _is_word_char(after(i)):  # inside a word or number: the marks are text
+                parts[at] = child.markup
+                parts.append(child.markup)
         elif child.type == "link_open":
             depth += 1
             hrefs.append(str(child.attrs.get("href", "")))
         elif child.type == "link_close":
             depth -= 1
-        # images (tracking pixels, decorations), inline HTML and emphasis marks are dropped
+        # images (tracking pixels, decorations) and inline HTML are dropped
     href = hrefs[0] if len(hrefs) == 1 and not other_text else ""
     return "".join(parts), href
 
