@@ -96,16 +96,13 @@ def _check_out_dir(out_dir: Path) -> None:
 
 def detect_files(paths: list[Path], config: RunConfig | None = None) -> list[dict[str, Any]]:
     """Language of each file, as ``pipeline run`` would decide it (ingest, segment, detect)."""
-    from pipeline.ingest import read_document
+    from pipeline.ingest import check_input_file, read_document
 
     config = config or RunConfig(input_dir=Path("."))
     ctx = RunContext(config=config)
     docs = []
     for path in paths:
-        if not path.exists():
-            raise InputError(f"file not found: {path}")
-        if path.is_dir():
-            raise InputError(f"not a file: {path} (use `pipeline run` for folders)")
+        check_input_file(path, folder_hint=" (use `pipeline run` for folders)")
         docs.append(read_document(path, doc_id=path.stem, rel_path=str(path)))
     batch = detect.run(segment.run(Batch(tuple(docs)), ctx), ctx)
     return [
