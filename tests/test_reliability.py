@@ -160,6 +160,17 @@ def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tm
     assert "good" in (out / "documents.csv").read_text(encoding="utf-8-sig")
 
 
+def test_control_characters_in_the_text_never_reach_an_xml_output():
+    """A stray ESC or BEL in a document once made the TMX writer refuse the whole corpus."""
+    from lxml import etree
+
+    data = f"{EN_TEXT} {EN_TEXT} {EN_TEXT} Belarus is far.\x1b[0m But the two\x07 countries\x0cshare a lot.".encode()
+    doc = ingest_bytes(data, doc_id="a", rel_path="a.txt")
+    assert doc.status is DocStatus.OK
+    etree.Element("seg").text = doc.text  # raises on a character XML cannot hold
+    assert doc.text.endswith("Belarus is far. [0m But the two countries share a lot.")
+
+
 # == Decoding =======================================================================================================
 
 

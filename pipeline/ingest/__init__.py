@@ -60,7 +60,9 @@ def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
     return unique
 
 
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Control characters (and the two non-characters) are no text: no XML output (TMX, the review page) can hold them."""
 
 
 def ingest_bytes(
@@ -79,7 +81,7 @@ def ingest_bytes(
         text, encoding, invalid = decode(data)
     except IngestError as exc:
         return _skipped(base, str(exc))
-    text = unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
+    text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", text)))
     base = replace(base, encoding=encoding, invalid_bytes=invalid, flags=(Flag.INVALID_BYTES,) if invalid else ())
     if not text.strip():
         return _skipped(base, "only whitespace")

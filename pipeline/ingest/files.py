@@ -83,10 +83,11 @@ def check_input_file(path: str | os.PathLike[str], *, label: str = "file", folde
 
 
 def read_text_file(path: str | os.PathLike[str], *, label: str = "file") -> str:
-    """A regular file's text as UTF-8 (a byte-order mark is dropped); a one-line :class:`InputError` otherwise."""
+    """A regular file's text as UTF-8 (a byte-order mark is dropped, newlines read as ``\\n`` as in text mode);
+    a one-line :class:`InputError` otherwise."""
     path = check_input_file(path, label=label)
     try:
-        return read_file_bytes(path).decode("utf-8-sig")
+        return read_file_bytes(path).decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except NotRegularFileError as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

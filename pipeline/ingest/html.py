@@ -21,9 +21,12 @@ EXTRACTORS = ("trafilatura", "cleaner")
 """``trafilatura``: main text (the cleaner when it finds none); ``cleaner``: every visible block."""
 DEFAULT_EXTRACTOR = "trafilatura"
 
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_RULE_CELL = re.compile(r"^:?-{3,}:?$")
 _LANG_CODE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LANG_SELECTORS = (
-    "/html/@lang", "/html/@xml:lang",
+    '/html/@*[name()="lang" or name()="xml:lang"]',
     '//meta[translate(@http-equiv, "CONTENT-LANGUAGE", "content-language")="content-language"]/@content',
     '//meta[@property="og:locale"]/@content',
     '//meta[translate(@name, "DCLANGUAGE", "dclanguage")="dc.language" or @name="language"]/@content',
@@ -77,17 +80,32 @@ def _trafilatura(tree) -> tuple[HtmlMeta, list[RawBlock]] | None:
     except Exception:  # third-party extraction on odd markup: the cleaner takes over
         return None
     text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
+    blocks = _text_blocks(text)
+    if not blocks:
         return None
     meta = HtmlMeta(title=_clean(doc.title), date=_clean(doc.date), source_url=_clean(doc.url))
-    blocks = [RawBlock(line) for line in lines]
     if meta.title:
         if _squash(blocks[0].text) == _squash(meta.title):
             blocks[0] = RawBlock(blocks[0].text, "heading", 1)
         else:  # the headline is content to translate, as the first heading of a text file is
             blocks.insert(0, RawBlock(meta.title, "heading", 1))
     return meta, blocks
+
+
+def _text_blocks(text: str) -> list[RawBlock]:
+    """trafilatura's text, one block per line; a table row (``| a | b |``) gives one block per cell."""
+    blocks = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if _TABLE_ROW.match(line):
+            for cell in _CELL_BORDER.split(line.strip())[1:-1]:
+                cell = cell.replace("\\|", "|").strip()
+                if cell and not _RULE_CELL.match(cell):
+                    blocks.append(RawBlock(cell))
+        else:
+            blocks.append(RawBlock(line))
+    return blocks
 
 
 def _clean(value) -> str:
@@ -102,7 +120,7 @@ def language_hint(tree) -> str:
     """The language a page declares for itself, as a lowercase ISO 639 code (``en`` for ``en-US``), or ``""``."""
     for selector in _LANG_SELECTORS:
         try:
-            values = tree.xpath(selector, namespaces={"xml": "http://www.w3.org/XML/1998/namespace"})
+            values = tree.xpath(selector)
         except Exception:  # an odd tree: no hint
             return ""
         for value in values:

@@ -9,10 +9,12 @@ of raw paragraphs; :func:`clean_paragraphs` then removes page furniture
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil import parser as dateparser
+from dateutil.parser import UnknownTimezoneWarning
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -169,9 +171,12 @@ class HtmlMeta:
 
 def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
     """Visible text blocks of an HTML page and the metadata in its head."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():  # XHTML read as HTML is what is wanted here; a page of one URL is still text
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "lxml")
 
     def meta(*selectors: str) -> str:
         for selector in selectors:
@@ -216,7 +221,9 @@ def parse_date(text: str) -> str:
     if not _DATE_CANDIDATE.match(text) or not _HAS_YEAR.search(text):
         return ""
     try:
-        parsed = dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text), fuzzy=False)
+        with warnings.catch_warnings():  # "10:00 EDT": the time zone is of no use for a date
+            warnings.simplefilter("ignore", UnknownTimezoneWarning)
+            parsed = dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text), fuzzy=False)
     except (ValueError, OverflowError):
         return ""
     if not isinstance(parsed.date(), date) or not 1900 <= parsed.year <= 2100:
