@@ -220,3 +220,15 @@ def test_scan_inputs_keeps_hidden_output_and_run_folders_out_in_sorted_order(tmp
     assert [(e.rel_path, e.problem) for e in entries] == [
         ("a/y.html", ""), ("a/z.md", ""), ("b.txt", ""), ("dir.txt/inner.txt", "")]
     assert [e.html for e in entries] == [True, False, False, False]
+
+
+def test_followed_symlinks_list_a_file_under_its_real_path(tmp_path):
+    import os
+
+    from pipeline.ingest import scan_inputs
+
+    (tmp_path / "z_real").mkdir()
+    (tmp_path / "z_real" / "f.txt").write_text("x")
+    os.symlink("z_real", tmp_path / "a_link")
+    for follow in (False, True):
+        assert [e.rel_path for e in scan_inputs(tmp_path, follow_symlinks=follow)] == ["z_real/f.txt"]

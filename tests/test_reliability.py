@@ -104,6 +104,26 @@ def test_symlink_loops_anywhere_under_the_input_are_rows_not_aborts(input_dir):
     assert [p.name for p in discover(input_dir, exclude=[out])] == ["good.txt"]  # raised RuntimeError before
 
 
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_walked(input_dir):
+    """A deep tree once ended the run with a RecursionError."""
+    import sys
+
+    deep = input_dir / "/".join(["d"] * 400)
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text(EN_TEXT, encoding="utf-8")
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 200)  # fewer frames than the tree is deep
+    try:
+        found = discover(input_dir, exclude=[input_dir.parent / "out"])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [p.name for p in found] == ["deep.txt", "good.txt"]
+
+
 def test_a_fifo_named_like_a_document_is_a_skipped_row_and_never_opened(input_dir):
     fifo = input_dir / "x.txt"
     os.mkfifo(fifo)

@@ -113,10 +113,7 @@ def scan_inputs(
         raise InputError(f"input folder not found: {root}")
     if not root.is_dir():
         raise InputError(f"not a folder: {root} (pass the folder that holds the documents)")
-    walker = _Walker(root, exclude, follow_symlinks)
-    walker.walk(os.fspath(root), "", ancestors=frozenset())
-    found = sorted(walker.found, key=lambda item: item[0])
-    return [entry for _, entry in found]
+    return _Walker(root, exclude, follow_symlinks).run()
 
 
 def discover(input_dir: str | os.PathLike[str], exclude: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
@@ -124,96 +121,102 @@ def discover(input_dir: str | os.PathLike[str], exclude: Iterable[str | os.PathL
     return [entry.path for entry in scan_inputs(input_dir, exclude=exclude) if not entry.problem]
 
 
+_Folder = tuple[str, str, frozenset]
+"""A folder to list: its path, its path relative to the input folder, and the (device, inode) of the folders above it."""
+
+
 class _Walker:
+    """An iterative walk (no recursion limit on deep trees); symlinked folders are walked after the real tree, in
+    path order, so a file reached both ways is always listed under its real path."""
+
     def __init__(self, root: Path, exclude: Iterable[str | os.PathLike[str]], follow_symlinks: bool) -> None:
-        self.root = root
+        self.root = os.fspath(root)
         self.real_root = os.path.realpath(root)
-        self.excluded = {os.path.realpath(p) for p in exclude}
+        self.excluded = [os.path.realpath(p) for p in exclude]
         self.follow = follow_symlinks
-        self.seen_dirs: set[tuple[int, int]] = set()
+        self.seen: set[tuple[int, int]] = set()
         self.found: list[tuple[str, InputFile]] = []
+
+    def run(self) -> list[InputFile]:
+        folders: list[_Folder] = [(self.root, "", frozenset())]
+        links: list[_Folder] = []
+        while folders or links:
+            if not folders:
+                links.sort(key=lambda item: item[1], reverse=True)
+                folders.append(links.pop())
+            self.list_folder(*folders.pop(), folders, links)
+        return [entry for _, entry in sorted(self.found, key=lambda item: item[0])]
 
     def add(self, path: str, rel: str, problem: str = "") -> None:
         problem = problem or _name_problem(rel)
         self.found.append((rel, InputFile(Path(path), escape_name(rel), problem)))
 
-    def inside(self, real: str) -> bool:
-        return real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)
+    def within(self, real: str, folder: str) -> bool:
+        return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
-    def is_excluded(self, real: str) -> bool:
-        return any(real == ex or real.startswith(ex.rstrip(os.sep) + os.sep) for ex in self.excluded)
-
-    def walk(self, folder: str, rel: str, ancestors: frozenset[tuple[int, int]]) -> None:
+    def list_folder(self, folder: str, rel: str, ancestors: frozenset, folders: list[_Folder], links: list[_Folder]) -> None:
         try:
             info = os.stat(folder)
-        except OSError as exc:
-            self.add(folder, rel or ".", f"unreadable folder: {exc.strerror or exc}")
-            return
-        key = (info.st_dev, info.st_ino)
-        if key in ancestors:
-            self.add(folder, rel, "symlink loop (the link points back to a folder above it)")
-            return
-        if key in self.seen_dirs:  # a second way into a folder already read (followed symlinks)
-            return
-        self.seen_dirs.add(key)
-        ancestors = ancestors | {key}
-        try:
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                self.add(folder, rel, "symlink loop (the link leads back to a folder above it)")
+                return
+            if key in self.seen:  # reached a second time through a followed symlink
+                return
+            self.seen.add(key)
             with os.scandir(folder) as it:
-                entries = list(it)
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self.add(folder, rel or ".", f"unreadable folder: {exc.strerror or exc}")
             return
+        ancestors = ancestors | {key}
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            self.visit(entry, child_rel, ancestors)
+            child = (entry.path, f"{rel}/{entry.name}" if rel else entry.name, ancestors)
+            wanted = os.path.splitext(entry.name)[1].lower() in SUFFIXES
+            try:
+                if entry.is_symlink():
+                    self.visit_link(child, wanted, links)
+                elif entry.is_dir(follow_symlinks=False):
+                    if not self.skipped_folder(entry.path):
+                        folders.append(child)
+                elif wanted:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+                    self.add(child[0], child[1], "" if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})")
+            except OSError as exc:
+                if wanted:
+                    self.add(child[0], child[1], f"unreadable: {exc.strerror or exc}")
 
-    def visit(self, entry: os.DirEntry[str], rel: str, ancestors: frozenset[tuple[int, int]]) -> None:
-        wanted = os.path.splitext(entry.name)[1].lower() in SUFFIXES
+    def visit_link(self, link: _Folder, wanted: bool, links: list[_Folder]) -> None:
+        path, rel, _ = link
         try:
-            lmode = entry.stat(follow_symlinks=False).st_mode
-        except OSError as exc:
-            if wanted:
-                self.add(entry.path, rel, f"unreadable: {exc.strerror or exc}")
-            return
-        if stat.S_ISLNK(lmode):
-            self.visit_link(entry, rel, wanted, ancestors)
-        elif stat.S_ISDIR(lmode):
-            self.visit_dir(entry.path, os.path.realpath(entry.path), rel, ancestors)
-        elif wanted:
-            self.add(entry.path, rel, "" if stat.S_ISREG(lmode) else f"not a regular file ({file_kind(lmode)})")
-
-    def visit_link(self, entry: os.DirEntry[str], rel: str, wanted: bool, ancestors: frozenset[tuple[int, int]]) -> None:
-        try:
-            mode = os.stat(entry.path).st_mode
+            mode = os.stat(path).st_mode
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                self.add(entry.path, rel, "symlink loop")
+                self.add(path, rel, "symlink loop")
             elif wanted:
-                self.add(entry.path, rel, f"broken symlink ({exc.strerror or exc})")
+                self.add(path, rel, f"broken symlink ({exc.strerror or exc})")
             return
-        real = os.path.realpath(entry.path)
+        real = os.path.realpath(path)
         if stat.S_ISDIR(mode):
-            if not self.follow:
-                if not self.inside(real):
-                    self.add(entry.path, rel, "symlink to a folder outside the input folder (not followed)")
-                return  # a symlinked folder inside the input folder: its files are found at their real place
-            self.visit_dir(entry.path, real, rel, ancestors)
+            if self.follow:
+                if not self.skipped_folder(path):
+                    links.append(link)
+            elif not self.within(real, self.real_root):
+                self.add(path, rel, "symlink to a folder outside the input folder (not followed)")
+            # a symlinked folder inside the input folder: its files are listed where they really are
+        elif not wanted or any(self.within(real, ex) for ex in self.excluded):
             return
-        if not wanted:
-            return
-        if not self.follow and not self.inside(real):
-            self.add(entry.path, rel, "symlink to a file outside the input folder (not followed)")
-        elif self.is_excluded(real):
-            return
+        elif not self.follow and not self.within(real, self.real_root):
+            self.add(path, rel, "symlink to a file outside the input folder (not followed)")
         else:
-            self.add(entry.path, rel, "" if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})")
+            self.add(path, rel, "" if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})")
 
-    def visit_dir(self, path: str, real: str, rel: str, ancestors: frozenset[tuple[int, int]]) -> None:
-        if self.is_excluded(real) or is_run_folder(path):
-            return
-        self.walk(path, rel, ancestors)
+    def skipped_folder(self, path: str) -> bool:
+        """The run's output folder, and earlier runs' folders, are never input."""
+        real = os.path.realpath(path)
+        return any(self.within(real, ex) for ex in self.excluded) or is_run_folder(path)
 
 
 def is_run_folder(folder: str | os.PathLike[str]) -> bool:
