@@ -119,7 +119,7 @@ def _windowed(text: str, segment, window: int, limit: int = MAX_SENTENCE_CHARS) 
         if not found:  # only whitespace in this window
             start = stop
             continue
-        *done, (last_start, last_end) = found
+        *done, (last_start, _) = found
         spans.extend(done)
         if stop - last_start > limit:
             *pieces, (resume, _) = _cap_length(text, last_start, stop, limit)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,8 +193,6 @@ def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
 
 def _identity(path: Path) -> object:
     """What makes two paths the same file: device and inode when it exists (hard links too), else the real path."""
-    import os
-
     try:
         info = os.stat(path)
     except OSError:

@@ -107,7 +107,7 @@ def decode(data: bytes) -> Decoded:
         lenient = _lenient(data, "utf-8")
         valid = len(_NON_ASCII.findall(lenient.text)) - lenient.invalid_bytes
         if valid >= MIN_UTF8_SHARE * (valid + lenient.invalid_bytes) and _control_ratio(lenient.text) <= MAX_CONTROL_RATIO:
-            return Decoded(*_checked(lenient.text, "utf-8"), lenient.invalid_bytes)
+            return lenient
     else:
         if _control_ratio(text) <= MAX_CONTROL_RATIO:
             return Decoded(text, "utf-8")
