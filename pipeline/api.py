@@ -102,7 +102,7 @@ def run_batch(
     t_start = time.perf_counter()
 
     with OutputFolder(out_dir) as folder:
-        sources = list_sources(input_dir, exclude=[out_dir])
+        sources = list_sources(input_dir, exclude=[out_dir], follow_symlinks=config.follow_symlinks)
         if not sources:
             import logging
 
@@ -235,15 +235,13 @@ def _check_out_dir(out_dir: Path) -> None:
 
 def detect_files(paths: list[Path], config: RunConfig | None = None) -> list[dict[str, Any]]:
     """Language of each file, as ``pipeline run`` would decide it (read, identify, split, identify)."""
+    from pipeline.ingest import check_input_file
     from pipeline.services import Services
 
     services = Services(config or RunConfig(input_dir=Path(".")))
     rows = []
     for path in paths:
-        if not path.exists():
-            raise InputError(f"file not found: {path}")
-        if path.is_dir():
-            raise InputError(f"not a file: {path} (use `pipeline run` for folders)")
+        check_input_file(path, folder_hint=" (use `pipeline run` for folders)")
         doc = read_document(path, doc_id=path.stem, rel_path=str(path))
         if doc.ok:
             doc = identify_paragraphs(doc, services.detector)

@@ -79,6 +79,8 @@ class RunConfig:
     quiet: bool = False
     shard_size: int = 256
     """Documents per shard (about; at most twice as many): what the per-document stages hold in memory at once."""
+    follow_symlinks: bool = False
+    """Follow symlinks that lead out of ``input_dir`` (inside it they are always followed)."""
     fresh: bool = False
     """Start over: forget the per-document results earlier runs into ``out_dir`` left (see :mod:`pipeline.shards`)."""
     detect: DetectConfig = field(default_factory=DetectConfig)

@@ -101,10 +101,13 @@ def majority_language(weighted: Iterable[tuple[str, int, float]]) -> Guess:
 def identify_paragraphs(doc: Document, detector: LanguageDetector) -> Document:
     """The language of each paragraph (the whole document's language as context), before splitting.
 
+    The page's own declaration (``lang_hint``, an HTML page's ``lang``) is the context of the whole
+    document's identification: it decides only when the text itself is unsure.
+
     Sets ``paragraph_langs`` (what :func:`pipeline.segment.split_document` splits each paragraph with)
     and a first ``lang`` for the document; :func:`identify_sentences` refines both.
     """
-    whole = detector.detect(doc.text)
+    whole = detector.detect(doc.text, context=doc.lang_hint or None)
     langs = tuple(detector.detect(doc.text[p.start:p.end], context=whole.lang).lang for p in doc.paragraphs)
     return replace(doc, paragraph_langs=langs, lang=whole.lang, lang_score=round(whole.score, 4))
 

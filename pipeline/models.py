@@ -289,6 +289,9 @@ class Document:
     date: str = ""
     """ISO 8601 date (``YYYY-MM-DD``) when the document states one."""
     source_url: str = ""
+    lang_hint: str = ""
+    """The language the document declares for itself (an HTML page's ``<html lang>``), ISO 639; a hint for the
+    detector, not a detection."""
     lang: str = UNDETERMINED
     lang_score: float = 0.0
     flags: tuple[str, ...] = ()

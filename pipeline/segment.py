@@ -60,12 +60,29 @@ def _sentencex(text: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
+WINDOW_CHARS = 20_000
+"""The most text handed to a segmenter at once. razdel's time grows with the square of a paragraph's length on
+long unpunctuated text with quotes (a 5 MB line: minutes), so longer paragraphs are segmented window by window.
+Paragraphs of real articles are far shorter and go to the segmenter whole."""
+
+
 def split_sentences(text: str, lang: str = UNDETERMINED) -> list[tuple[int, int]]:
-    """Half-open ``(start, end)`` spans of the sentences of ``text``, whitespace trimmed."""
+    """Half-open ``(start, end)`` spans of the sentences of ``text``, whitespace trimmed.
+
+    Runs in time linear in ``len(text)``: text longer than :data:`WINDOW_CHARS` is segmented in windows.
+    """
     if not text.strip():
         return []
+    if lang in RAZDEL_LANGS:
+        segment = _razdel
+    else:
+        code = lang if lang != UNDETERMINED else DEFAULT_LANG
+
+        def segment(piece: str) -> list[tuple[int, int]]:
+            return _sentencex(piece, code)
+
     try:
-        spans = _razdel(text) if lang in RAZDEL_LANGS else _sentencex(text, lang if lang != UNDETERMINED else DEFAULT_LANG)
+        spans = _windowed(text, segment, WINDOW_CHARS)
     except Exception as exc:  # third-party segmenters raise anything on odd input
         raise SegmentationError(f"sentence segmentation failed for language {lang!r}: {exc}") from exc
     trimmed: list[tuple[int, int]] = []
@@ -82,6 +99,34 @@ def split_sentences(text: str, lang: str = UNDETERMINED) -> list[tuple[int, int]
         else:
             trimmed.append((start, end))
     return [piece for start, end in trimmed for piece in _cap_length(text, start, end)]
+
+
+def _windowed(text: str, segment, window: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """``segment(text)``, with text longer than ``window`` segmented a window at a time; offsets into ``text``.
+
+    The last sentence of a window may run on past it, so the next window starts where that sentence starts;
+    a last sentence longer than ``limit`` is cut by :func:`_cap_length` (as it would be anyway) and the next
+    window starts at its last piece. Each window thus moves on by at least ``window - limit`` characters.
+    """
+    if len(text) <= window:
+        return segment(text)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        stop = min(len(text), start + window)
+        found = [(start + a, start + b) for a, b in segment(text[start:stop])]
+        if stop == len(text):
+            return spans + found
+        if not found:  # only whitespace in this window
+            start = stop
+            continue
+        *done, (last_start, _) = found
+        spans.extend(done)
+        if stop - last_start > limit:
+            *pieces, (resume, _) = _cap_length(text, last_start, stop, limit)
+            spans.extend(pieces)
+            last_start = resume
+        start = max(last_start, start + 1)
 
 
 def _cap_length(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:

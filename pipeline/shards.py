@@ -51,27 +51,30 @@ FORMAT = 1
 
 
 def file_sha256(path: Path) -> str:
-    """Checksum of a file's bytes; empty when it cannot be read (the ingest stage records why)."""
-    digest = hashlib.sha256()
+    """Checksum of a regular file's bytes; empty when it cannot be read (the ingest stage records why)."""
+    from pipeline.errors import IngestError
+    from pipeline.ingest.files import read_file_bytes
+
     try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
+        return hashlib.sha256(read_file_bytes(path)).hexdigest()
+    except (IngestError, OSError):
         return ""
-    return digest.hexdigest()
 
 
-def list_sources(input_dir: Path, *, exclude: Iterable[Path] = ()) -> list[SourceFile]:
-    """The input files under ``input_dir`` in path order, with stable document ids and checksums."""
-    from pipeline.ingest import discover, unique_doc_ids
+def list_sources(input_dir: Path, *, exclude: Iterable[Path] = (), follow_symlinks: bool = False) -> list[SourceFile]:
+    """The input files under ``input_dir`` in path order, with stable document ids and checksums.
 
-    input_dir = Path(input_dir)
-    paths = discover(input_dir, exclude=exclude)
-    rels = [p.relative_to(input_dir).as_posix() for p in paths]
+    Entries that cannot be read (a FIFO, a symlink loop, an undecodable name…) are listed with their
+    problem, never opened: each becomes a skipped document.
+    """
+    from pipeline.ingest import scan_inputs, unique_doc_ids
+
+    entries = scan_inputs(input_dir, exclude=exclude, follow_symlinks=follow_symlinks)
+    ids = unique_doc_ids(e.rel_path for e in entries)
     return [
-        SourceFile(path=path, rel_path=rel, doc_id=doc_id, sha256=file_sha256(path))
-        for path, rel, doc_id in zip(paths, rels, unique_doc_ids(rels))
+        SourceFile(path=e.path, rel_path=e.rel_path, doc_id=doc_id, problem=e.problem,
+                   sha256="" if e.problem else file_sha256(e.path))
+        for e, doc_id in zip(entries, ids)
     ]
 
 

@@ -18,15 +18,13 @@ from tests.conftest import EN_TEXT, KO_TEXT, PNG_BYTES, RU_TEXT
     ],
 )
 def test_decodes_news_encodings(data, encoding, text):
-    decoded, name = decode(data)
-    assert decoded == text
-    assert name == encoding
+    result = decode(data)
+    assert (result.text, result.encoding, result.invalid_bytes) == (text, encoding, 0)
 
 
 def test_short_cp1251_prefers_cyrillic():
-    decoded, name = decode("Привет, мир!".encode("cp1251"))
-    assert decoded == "Привет, мир!"
-    assert name == "cp1251"
+    result = decode("Привет, мир!".encode("cp1251"))
+    assert (result.text, result.encoding) == ("Привет, мир!", "cp1251")
 
 
 @pytest.mark.parametrize("data", [PNG_BYTES, b"%PDF-1.7\n" + bytes(range(256)), bytes(range(256)) * 8])

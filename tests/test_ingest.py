@@ -133,3 +133,101 @@ def test_markdown_front_matter_is_metadata_not_text():
 def test_rules_around_a_paragraph_are_not_front_matter():
     doc = ingest_bytes("---\nJust a paragraph between rules.\n---\n\nMore text.\n".encode(), doc_id="a", rel_path="a.md")
     assert "Just a paragraph between rules." in doc.text and "More text." in doc.text
+
+
+NEWS_PAGE = (
+    '<!doctype html><html lang="en-US"><head><title>Korea and Belarus | Daily News</title>'
+    '<link rel="canonical" href="https://example.org/news/1">'
+    '<meta property="article:published_time" content="2019-04-11T09:00:00+09:00"></head><body>'
+    '<header><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li><li><a href="/biz">Business</a></li></ul></header>'
+    '<div class="cookie-banner">We use cookies to improve your experience. Accept all cookies</div>'
+    "<article><h1>Korea and Belarus</h1><p>{0}</p><p>{1}</p>"
+    "<table><tr><th>Year</th><th>Exports | total</th></tr><tr><td>2018</td><td>5.5 bn</td></tr></table>"
+    "<p>The forum will meet again next year in Seoul, the organisers said on Thursday.</p></article>"
+    '<aside><h3>Related articles</h3><ul><li><a href="/a">Belarus signs a deal with China on trade</a></li>'
+    '<li><a href="/b">Korean exports rise for the third month</a></li></ul></aside>'
+    "<footer><p>Copyright 2019 Daily News. All rights reserved.</p></footer></body></html>"
+)
+
+
+def test_html_news_page_main_text_and_metadata():
+    from tests.conftest import EN_TEXT
+
+    second = EN_TEXT.replace("Belarus", "Minsk")
+    doc = ingest_bytes(NEWS_PAGE.format(EN_TEXT, second).encode(), doc_id="p", rel_path="p.html", html=True)
+    paragraphs = [doc.text[s.start:s.end] for s in doc.paragraphs]
+    assert paragraphs[:3] == ["Korea and Belarus", EN_TEXT, second]
+    assert "Year" in paragraphs and "Exports | total" in paragraphs  # table cells, without the row's pipes
+    assert paragraphs[-1] == "The forum will meet again next year in Seoul, the organisers said on Thursday."
+    for boilerplate in ("Related articles", "signs a deal", "cookies", "Copyright", "Business"):
+        assert boilerplate not in doc.text
+    assert (doc.title, doc.date, doc.source_url, doc.lang_hint) == (
+        "Korea and Belarus", "2019-04-11", "https://example.org/news/1", "en")
+
+
+def test_html_cleaner_keeps_every_visible_block():
+    from tests.conftest import EN_TEXT
+
+    page = NEWS_PAGE.format(EN_TEXT, EN_TEXT).encode()
+    doc = ingest_bytes(page, doc_id="p", rel_path="p.html", html=True, html_extractor="cleaner")
+    assert "Business" in doc.text and "cookies" in doc.text and doc.lang_hint == "en"
+
+
+def test_html_without_main_text_falls_back_to_the_cleaner():
+    from pipeline.ingest.html import extract_html
+
+    page = extract_html("<p>Just one paragraph of text here.</p>")
+    assert page.extractor == "cleaner" and [b.text for b in page.blocks] == ["Just one paragraph of text here."]
+    doc = ingest_bytes(b"<p>Just one paragraph of text here.</p>", doc_id="p", rel_path="p.html", html=True)
+    assert doc.text == "Just one paragraph of text here."
+
+
+@pytest.mark.parametrize(
+    ("head", "hint"),
+    [('<html lang="ru-RU">', "ru"), ('<html xml:lang="de">', "de"),
+     ('<html><head><meta http-equiv="Content-Language" content="ko, en">', "ko"),
+     ('<html><head><meta property="og:locale" content="fr_FR">', "fr"), ("<html>", ""), ('<html lang="x-klingon">', "")],
+)
+def test_html_language_hint(head, hint):
+    from pipeline.ingest.html import extract_html
+
+    assert extract_html(f"{head}<body><p>Text.</p></body></html>").lang_hint == hint
+
+
+def test_importing_ingest_does_not_import_the_html_extractor():
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.ingest, pipeline.cli; print('trafilatura' in sys.modules, 'bs4' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]
+
+
+def test_scan_inputs_keeps_hidden_output_and_run_folders_out_in_sorted_order(tmp_path):
+    import json
+
+    from pipeline.ingest import scan_inputs
+
+    for rel in ["b.txt", "a/z.md", "a/y.html", ".git/x.txt", "notes.pdf", "out/translations/a.en.txt", "run1/r.txt"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    (tmp_path / "run1" / "manifest.json").write_text(json.dumps({"tool": {"name": "pipeline"}}))
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "dir.txt" / "inner.txt").write_text("x")
+    entries = scan_inputs(tmp_path, exclude=[tmp_path / "out"])
+    assert [(e.rel_path, e.problem) for e in entries] == [
+        ("a/y.html", ""), ("a/z.md", ""), ("b.txt", ""), ("dir.txt/inner.txt", "")]
+    assert [e.html for e in entries] == [True, False, False, False]
+
+
+def test_followed_symlinks_list_a_file_under_its_real_path(tmp_path):
+    import os
+
+    from pipeline.ingest import scan_inputs
+
+    (tmp_path / "z_real").mkdir()
+    (tmp_path / "z_real" / "f.txt").write_text("x")
+    os.symlink("z_real", tmp_path / "a_link")
+    for follow in (False, True):
+        assert [e.rel_path for e in scan_inputs(tmp_path, follow_symlinks=follow)] == ["z_real/f.txt"]

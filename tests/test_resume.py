@@ -13,7 +13,6 @@ import pytest
 
 from pipeline.api import run_batch
 from pipeline.config import RunConfig
-from pipeline.outfolder import OutputFolder
 from tests.conftest import SEEDS, output_files
 
 DRIVER = r"""
@@ -139,39 +138,6 @@ def test_fresh_starts_over_and_a_changed_file_recomputes_only_its_shard(folders,
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence here.\n", encoding="utf-8")
     changed = run_batch(RunConfig(input_dir=inp, out_dir=out, quiet=True, shard_size=3))
     assert changed.shards["computed"] == 1 and changed.shards["reused"] == changed.shards["total"] - 1
-
-
-def test_a_second_run_into_a_held_folder_exits_2_naming_the_holder(tmp_path):
-    from typer.testing import CliRunner
-
-    from pipeline.cli import app
-
-    inp = corpus_folder(tmp_path / "in", 2)
-    out = tmp_path / "out"
-    with OutputFolder(out):
-        result = CliRunner().invoke(app, ["run", str(inp), "--out", str(out), "--quiet"])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and f"PID {os.getpid()}" in lines[0] and "another pipeline run" in lines[0]
-    assert output_files(out) == []
-    assert CliRunner().invoke(app, ["run", str(inp), "--out", str(out), "--quiet"]).exit_code == 0  # released
-
-
-def test_what_a_killed_run_left_is_cleaned_up_and_foreign_files_are_kept(tmp_path):
-    inp = corpus_folder(tmp_path / "in", 2)
-    out = tmp_path / "out"
-    run_batch(RunConfig(input_dir=inp, out_dir=out, quiet=True))
-    (out / ".aligned.csv.k3j_9x2a.tmp").write_text("half")
-    stale = out / ".pipeline" / "runs" / "20200101T000000-1"
-    stale.mkdir()
-    (stale / "aligned.csv").write_text("half")
-    (out / ".pipeline" / "shards" / ".abc.tmp-123").mkdir()
-    (out / "moses" / "my-notes.txt").write_text("mine")  # saved among the outputs by someone
-    kept = Path(os.path.realpath(out / "moses")).parent
-    run_batch(RunConfig(input_dir=inp, out_dir=out, quiet=True))
-    assert not (out / ".aligned.csv.k3j_9x2a.tmp").exists() and not stale.exists()
-    assert not (out / ".pipeline" / "shards" / ".abc.tmp-123").exists()
-    assert (kept / "moses" / "my-notes.txt").read_text() == "mine"  # that run's folder stays, with the file
 
 
 def test_a_folder_written_by_an_older_version_is_taken_over(tmp_path):

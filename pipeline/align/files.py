@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,17 +42,15 @@ class FileAlignment:
 
 
 def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) -> SideText:
-    """Sentences of one file: one per line with ``presplit``, else ingest + segment (+ detect unless ``lang``)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"file not found: {path}")
-    if path.is_dir():
-        raise InputError(f"not a file: {path}")
+    """Sentences of one file: one per line with ``presplit``, else ingest + segment (+ detect unless ``lang``).
+
+    Only a regular file is read: a FIFO or a device is refused with an :class:`InputError`, never opened.
+    """
+    from pipeline.ingest.files import check_input_file, read_text_file
+
+    path = check_input_file(path)
     if presplit:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {path} as UTF-8 text: {exc}") from exc
+        text = read_text_file(path)
         sentences = tuple(line.strip() for line in text.splitlines() if line.strip())
         return SideText(str(path), lang or _guess_lang(sentences), sentences)
 
@@ -144,15 +143,19 @@ def format_alignment(result: FileAlignment, fmt: str) -> str:
 
 
 def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
-    """Lines ``src<TAB>tgt<TAB>out``; blank lines and ``#`` comments skipped. Every line is checked before any work."""
+    """Lines ``src<TAB>tgt<TAB>out``; blank lines and ``#`` comments skipped. Every line is checked before any work.
+
+    Refused (:class:`AlignmentError`, naming the line): a malformed line, a missing or non-regular input, an
+    output that is a folder, an output that is one of the inputs (of any line) or the pairs file itself, and
+    two lines with the same output.
+    """
+    from pipeline.ingest.files import check_input_file, read_text_file
+
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"pairs file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read pairs file {path} as UTF-8 text: {exc}") from exc
+    text = read_text_file(path, label="pairs file")
     jobs = []
+    inputs: dict[object, str] = {_identity(path): "the pairs file"}
+    outputs: dict[object, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -161,11 +164,30 @@ def read_pairs_file(path: Path) -> list[tuple[Path, Path, Path]]:
             raise AlignmentError(f"{path}:{number}: expected src<TAB>tgt<TAB>out, got {len(fields)} field(s)")
         src, tgt, out = (Path(f.strip()) for f in fields)  # relative paths: to the current folder
         for p in (src, tgt):
-            if not p.is_file():
-                raise InputError(f"{path}:{number}: file not found: {p}")
+            try:
+                check_input_file(p)
+            except InputError as exc:
+                raise InputError(f"{path}:{number}: {exc}") from None
+            inputs.setdefault(_identity(p), f"an input ({p})")
         if out.is_dir():
             raise AlignmentError(f"{path}:{number}: the output is a folder, not a file: {out}")
-        jobs.append((src, tgt, out))
+        jobs.append((number, src, tgt, out))
+        key = _identity(out)
+        if key in outputs:
+            raise AlignmentError(f"{path}:{number}: the output {out} is also the output of line {outputs[key]}")
+        outputs[key] = number
+    for number, _, _, out in jobs:
+        if (what := inputs.get(_identity(out))) is not None:
+            raise AlignmentError(f"{path}:{number}: the output {out} is {what}; it would be overwritten")
     if not jobs:
         raise AlignmentError(f"{path}: no pairs to align")
-    return jobs
+    return [(src, tgt, out) for _, src, tgt, out in jobs]
+
+
+def _identity(path: Path) -> object:
+    """What makes two paths the same file: device and inode when it exists (hard links too), else the real path."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (info.st_dev, info.st_ino)

@@ -56,18 +56,15 @@ def root(
 
 
 def read_text_argument(source: str | Path) -> str:
-    """The text of a FILE argument as UTF-8 (a byte-order mark is dropped), or standard input for ``-``."""
-    from pipeline.errors import InputError
+    """The text of a FILE argument as UTF-8 (a byte-order mark is dropped), or standard input for ``-``.
+
+    Only a regular file is read: a FIFO or a device is refused with a usage error, never opened.
+    """
+    from pipeline.ingest.files import read_text_file
 
     if str(source) == "-":
         return sys.stdin.read()
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path} as UTF-8 text: {exc}") from None
+    return read_text_file(source)
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -21,6 +21,9 @@ def run(
     shard_size: Annotated[
         int, typer.Option("--shard-size", min=1, help="Documents processed together (memory grows with it).")
     ] = 256,
+    follow_symlinks: Annotated[
+        bool, typer.Option("--follow-symlinks", help="Also read files that symlinks lead to outside INPUT_DIR.")
+    ] = False,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start over instead of reusing what an earlier run into --out finished.")
     ] = False,
@@ -61,7 +64,8 @@ def run(
     to = validate_lang_code(to, "--to")
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
-        input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size, target_lang=to, translate=translate,
+        input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size,
+        follow_symlinks=follow_symlinks, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
         align=AlignConfig(encoder=encoder),

@@ -1,10 +1,11 @@
 """Ingest: find documents under a folder, decode them and clean their markup.
 
-:func:`discover` walks the input folder; :func:`read_document` turns one file
-into a :class:`~pipeline.models.Document` whose ``text`` is the cleaned
-paragraphs joined by blank lines. A file that cannot be used is returned with
+:func:`scan_inputs` walks the input folder and returns every candidate, with a
+``problem`` for those that cannot be read; :func:`read_input` turns one into a
+:class:`~pipeline.models.Document` whose ``text`` is the cleaned paragraphs
+joined by blank lines. A file that cannot be used is returned with
 ``status=skipped`` and the reason, never raised, so one bad file does not sink
-a batch.
+a batch. Only regular files are ever opened (:mod:`pipeline.ingest.files`).
 """
 
 from __future__ import annotations
@@ -13,59 +14,24 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from pipeline.errors import IngestError, InputError
+from pipeline.errors import IngestError
 from pipeline.ingest.decode import decode
-from pipeline.ingest.markup import clean_paragraphs, front_matter, html_blocks, markdown_blocks
-from pipeline.models import Document, DocStatus, Span
-
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+from pipeline.ingest.discover import HTML_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, InputFile, discover, escape_name, scan_inputs
+from pipeline.ingest.files import check_input_file, read_file_bytes
+from pipeline.ingest.html import DEFAULT_EXTRACTOR, EXTRACTORS, extract_html
+from pipeline.ingest.markup import clean_paragraphs, front_matter, markdown_blocks
+from pipeline.models import Document, DocStatus, Flag, Span
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
-__all__ = ["SUFFIXES", "discover", "ingest_bytes", "read_document", "read_source", "unique_doc_ids"]
-
-
-def discover(input_dir: Path, exclude: Iterable[Path] = ()) -> list[Path]:
-    """Input files under ``input_dir``, recursively, in a stable (sorted) order.
-
-    Hidden files and folders (``.git``, ``.DS_Store``) are left out, and so is
-    everything under the folders in ``exclude`` (the run's own output folder,
-    whose ``translations/*.txt`` and ``review.html`` must not be read back) and
-    under any earlier run's folder (one holding a pipeline ``manifest.json``).
-    """
-    input_dir = Path(input_dir)
-    if not input_dir.exists():
-        raise InputError(f"input folder not found: {input_dir}")
-    if not input_dir.is_dir():
-        raise InputError(f"not a folder: {input_dir} (pass the folder that holds the documents)")
-    excluded = [Path(p).resolve() for p in exclude]
-    excluded += [m.parent.resolve() for m in input_dir.rglob("manifest.json")
-                 if m.parent != input_dir and _is_run_manifest(m)]
-    found = []
-    for path in input_dir.rglob("*"):
-        rel = path.relative_to(input_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if excluded and any(path.resolve().is_relative_to(ex) for ex in excluded):
-            continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(input_dir).as_posix())
-
-
-def _is_run_manifest(path: Path) -> bool:
-    """Whether ``path`` is the ``manifest.json`` of a pipeline run (its folder holds outputs, not input)."""
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return isinstance(data, dict) and data.get("tool", {}).get("name") == "pipeline"
-    except (OSError, ValueError, AttributeError):
-        return False
+__all__ = [
+    "DEFAULT_EXTRACTOR", "EXTRACTORS", "HTML_SUFFIXES", "SUFFIXES", "TEXT_SUFFIXES", "InputFile", "check_input_file",
+    "discover", "escape_name", "ingest_bytes", "read_document", "read_input", "read_source", "scan_inputs",
+    "unique_doc_ids",
+]
 
 
 def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
@@ -95,26 +61,36 @@ def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
     return unique
 
 
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Control characters (and the two non-characters) are no text: no XML output (TMX, the review page) can hold them."""
 
 
-def ingest_bytes(data: bytes, *, doc_id: str, rel_path: str, html: bool = False) -> Document:
-    """Decode and clean one document's bytes."""
+def ingest_bytes(
+    data: bytes, *, doc_id: str, rel_path: str, html: bool = False, html_extractor: str = DEFAULT_EXTRACTOR,
+) -> Document:
+    """Decode and clean one document's bytes.
+
+    ``html`` (or a text that starts like an HTML page) reads it as HTML with ``html_extractor``
+    (:data:`~pipeline.ingest.html.EXTRACTORS`); otherwise as light Markdown.
+    """
     sha = hashlib.sha256(data).hexdigest()
     base = Document(doc_id=doc_id, path=rel_path, sha256=sha)
     if not data:
         return _skipped(base, "empty file")
     try:
-        text, encoding = decode(data)
+        text, encoding, invalid = decode(data)
     except IngestError as exc:
         return _skipped(base, str(exc))
-    text = unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
-    base = Document(doc_id=doc_id, path=rel_path, sha256=sha, encoding=encoding)
+    text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", text)))
+    base = replace(base, encoding=encoding, invalid_bytes=invalid, flags=(Flag.INVALID_BYTES,) if invalid else ())
     if not text.strip():
         return _skipped(base, "only whitespace")
+    lang_hint = ""
     if html or re.match(r"\s*(?:<!doctype html|<html)", text, re.IGNORECASE):
-        meta, blocks = html_blocks(text)
-        cleaned = clean_paragraphs(blocks, meta)
+        page = extract_html(text, html_extractor)
+        cleaned = clean_paragraphs(page.blocks, page.meta)
+        lang_hint = page.lang_hint
     else:
         meta, body = front_matter(text)
         cleaned = clean_paragraphs(markdown_blocks(body), meta)
@@ -124,36 +100,44 @@ def ingest_bytes(data: bytes, *, doc_id: str, rel_path: str, html: bool = False)
     for para in cleaned.paragraphs:
         spans.append(Span(cursor, cursor + len(para)))
         cursor += len(para) + len(PARAGRAPH_SEPARATOR)
-    return Document(
-        doc_id=doc_id,
-        path=rel_path,
-        sha256=sha,
-        encoding=encoding,
+    return replace(
+        base,
         text=PARAGRAPH_SEPARATOR.join(cleaned.paragraphs),
         paragraphs=tuple(spans),
         title=cleaned.title,
         date=cleaned.date,
         source_url=cleaned.source_url,
+        lang_hint=lang_hint,
     )
 
 
-def read_document(path: Path, *, doc_id: str, rel_path: str) -> Document:
-    """Read one file; unreadable files come back skipped with the reason."""
+def read_document(path: Path, *, doc_id: str, rel_path: str, html_extractor: str = DEFAULT_EXTRACTOR) -> Document:
+    """Read one file; unreadable files, and anything but a regular file (a FIFO, a device), come back skipped.
+
+    A FIFO or device is never opened. ``rel_path`` is stored as the document's ``path``.
+    """
     try:
-        data = Path(path).read_bytes()
+        data = read_file_bytes(path)
+    except IngestError as exc:
+        return _skipped(Document(doc_id=doc_id, path=rel_path, sha256=""), str(exc))
     except OSError as exc:
         return _skipped(Document(doc_id=doc_id, path=rel_path, sha256=""), f"unreadable: {exc.strerror or exc}")
-    return ingest_bytes(data, doc_id=doc_id, rel_path=rel_path, html=Path(path).suffix.lower() in HTML_SUFFIXES)
+    html = Path(path).suffix.lower() in HTML_SUFFIXES
+    return ingest_bytes(data, doc_id=doc_id, rel_path=rel_path, html=html, html_extractor=html_extractor)
+
+
+def read_input(entry: InputFile, *, doc_id: str, html_extractor: str = DEFAULT_EXTRACTOR) -> Document:
+    """The document of one :func:`scan_inputs` entry: ``skipped`` with its problem, or read."""
+    if entry.problem:
+        return _skipped(Document(doc_id=doc_id, path=entry.rel_path, sha256=""), entry.problem)
+    return read_document(entry.path, doc_id=doc_id, rel_path=entry.rel_path, html_extractor=html_extractor)
 
 
 def _skipped(doc: Document, reason: str) -> Document:
-    from dataclasses import replace
-
     return replace(doc, status=DocStatus.SKIPPED, reason=reason)
 
 
 def read_source(source) -> Document:
-    """The document of a discovered :class:`pipeline.stages.SourceFile` (skipped with the reason when unusable)."""
-    if source.problem:
-        return _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256), source.problem)
-    return read_document(source.path, doc_id=source.doc_id, rel_path=source.rel_path)
+    """The document of a listed :class:`pipeline.stages.SourceFile` (the ``ingest`` stage): :func:`read_input`."""
+    doc = read_input(InputFile(source.path, source.rel_path, source.problem), doc_id=source.doc_id)
+    return doc if doc.sha256 or not source.sha256 else replace(doc, sha256=source.sha256)

@@ -1,4 +1,4 @@
-"""Bytes to text: byte-order marks first, then strict UTF-8, then a detector.
+"""Bytes to text: byte-order marks first, then UTF-8 (strict, or with a few invalid bytes replaced), then a detector.
 
 The detector (charset-normalizer) is restricted to the encodings news text
 really arrives in, which keeps it from mistaking KOI8-R for Shift-JIS and
@@ -8,7 +8,9 @@ makes ties resolve in the order listed here.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
+from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 
@@ -54,27 +56,61 @@ def _checked(text: str, encoding: str) -> tuple[str, str]:
     return text, encoding
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Return ``(text, encoding)`` for ``data``; the encoding name is normalised (``utf-8``, ``cp1251``, …).
+class Decoded(NamedTuple):
+    text: str
+    encoding: str
+    """Normalised codec name: ``utf-8``, ``utf-8-sig``, ``cp1251``, …"""
+    invalid_bytes: int = 0
+    """Bytes that were not valid in ``encoding``, each replaced by U+FFFD in ``text``."""
 
-    A byte-order mark is dropped from the text and named in the encoding
-    (``utf-8-sig``, ``utf-16``). Raises :class:`UndecodableError` for binary data.
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+MIN_UTF8_SHARE = 0.5
+"""A file that is not strict UTF-8 is still read as UTF-8 (invalid bytes replaced) when at least this share of
+its non-ASCII sequences are valid UTF-8. Text in a legacy code page almost never forms a valid multi-byte
+UTF-8 sequence (cp1251 Cyrillic, KOI8-R and cp1252 accents are single bytes that UTF-8 needs in lead/continuation
+patterns), so one valid sequence against one invalid byte already says UTF-8, and a legacy file scores near 0."""
+
+
+def _lenient(data: bytes, codec: str) -> Decoded:
+    """``data`` decoded with every invalid byte replaced by U+FFFD and counted."""
+    escaped = data.decode(codec, errors="surrogateescape")
+    invalid = len(_ESCAPED_BYTE.findall(escaped))
+    return Decoded(_ESCAPED_BYTE.sub("\ufffd", escaped) if invalid else escaped, codec, invalid)
+
+
+def decode(data: bytes) -> Decoded:
+    """``(text, encoding, invalid_bytes)`` for ``data``; the encoding name is normalised (``utf-8``, ``cp1251``, …).
+
+    A byte-order mark is dropped from the text and named in the encoding (``utf-8-sig``, ``utf-16``).
+    Text that is UTF-8 except for a few bytes stays UTF-8: those bytes are replaced by U+FFFD and counted
+    in ``invalid_bytes``, never a reason to guess a legacy code page. Raises :class:`UndecodableError` for
+    binary data.
     """
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(data[len(bom):].decode(codec), name)
-            except UnicodeDecodeError as exc:
-                raise UndecodableError(f"invalid {name} after byte-order mark: {exc.reason}") from exc
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError:
+                if codec != "utf-8":
+                    raise UndecodableError(f"invalid {name} after byte-order mark") from None
+                text, _, invalid = _lenient(data[len(bom):], codec)
+                return Decoded(*_checked(text, name), invalid)
+            return Decoded(*_checked(text, name))
     if any(data.startswith(magic) for magic in _BINARY_MAGIC):
         raise UndecodableError("binary content (file signature of a non-text format)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        lenient = _lenient(data, "utf-8")
+        valid = len(_NON_ASCII.findall(lenient.text)) - lenient.invalid_bytes
+        if valid >= MIN_UTF8_SHARE * (valid + lenient.invalid_bytes) and _control_ratio(lenient.text) <= MAX_CONTROL_RATIO:
+            return lenient
     else:
         if _control_ratio(text) <= MAX_CONTROL_RATIO:
-            return text, "utf-8"
+            return Decoded(text, "utf-8")
         # NUL-laden "UTF-8" is usually UTF-16 without a byte-order mark: let the detector decide.
     results = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS))
     if not results:
@@ -84,4 +120,4 @@ def decode(data: bytes) -> tuple[str, str]:
     rank = {name: i for i, name in enumerate(CANDIDATE_ENCODINGS)}
     best = max(ties, key=lambda m: (round(m.coherence, 3), -rank.get(m.encoding, len(rank))))
     encoding = codecs.lookup(best.encoding).name
-    return _checked(str(best), encoding)
+    return Decoded(*_checked(str(best), encoding))

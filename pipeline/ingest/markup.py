@@ -9,10 +9,12 @@ of raw paragraphs; :func:`clean_paragraphs` then removes page furniture
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil import parser as dateparser
+from dateutil.parser import UnknownTimezoneWarning
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -59,25 +61,63 @@ _HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 BREADCRUMB_MAX_WORDS = 8
 
 
+_EMPHASIS = frozenset({"em_open", "em_close", "strong_open", "strong_close"})
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _inline_text(token: Token) -> tuple[str, str]:
-    """Plain text of an inline token, and the href when the whole inline is one link."""
+    """Plain text of an inline token, and the href when the whole inline is one link.
+
+    Emphasis marks and code backticks go, except inside a word or number: CommonMark reads
+    ``2*3 million and 4*5`` as emphasis, but in plain text the stars are part of the numbers.
+    """
+    children = token.children or []
     parts: list[str] = []
     hrefs: list[str] = []
     other_text = False
     depth = 0
-    for child in token.children or ():
+    openers: list[tuple[int, bool]] = []
+
+    def before() -> str:
+        return next((part[-1] for part in reversed(parts) if part), "")
+
+    def after(i: int) -> str:
+        for child in children[i + 1:]:
+            if child.type in ("text", "code_inline") and child.content:
+                return child.content[0]
+            if child.type in ("softbreak", "hardbreak"):
+                return " "
+            if child.type not in _EMPHASIS:
+                return ""
+        return ""
+
+    for i, child in enumerate(children):
         if child.type in ("text", "code_inline"):
-            parts.append(child.content)
+            content = child.content
+            if child.type == "code_inline" and (_is_word_char(before()) or _is_word_char(after(i))):
+                content = f"{child.markup}{content}{child.markup}"
+            parts.append(content)
             if depth == 0 and child.content.strip():
                 other_text = True
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type in ("em_open", "strong_open"):
+            openers.append((len(parts), _is_word_char(before())))
+            parts.append("")
+        elif child.type in ("em_close", "strong_close") and openers:
+            at, glued = openers.pop()
+            if glued or _is_word_char(after(i)):  # inside a word or number: the marks are text
+                parts[at] = child.markup
+                parts.append(child.markup)
         elif child.type == "link_open":
             depth += 1
             hrefs.append(str(child.attrs.get("href", "")))
         elif child.type == "link_close":
             depth -= 1
-        # images (tracking pixels, decorations), inline HTML and emphasis marks are dropped
+        # images (tracking pixels, decorations) and inline HTML are dropped
     href = hrefs[0] if len(hrefs) == 1 and not other_text else ""
     return "".join(parts), href
 
@@ -131,9 +171,12 @@ class HtmlMeta:
 
 def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
     """Visible text blocks of an HTML page and the metadata in its head."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-    soup = BeautifulSoup(html, "lxml")
+    with warnings.catch_warnings():  # XHTML read as HTML is what is wanted here; a page of one URL is still text
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "lxml")
 
     def meta(*selectors: str) -> str:
         for selector in selectors:
@@ -178,7 +221,9 @@ def parse_date(text: str) -> str:
     if not _DATE_CANDIDATE.match(text) or not _HAS_YEAR.search(text):
         return ""
     try:
-        parsed = dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text), fuzzy=False)
+        with warnings.catch_warnings():  # "10:00 EDT": the time zone is of no use for a date
+            warnings.simplefilter("ignore", UnknownTimezoneWarning)
+            parsed = dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text), fuzzy=False)
     except (ValueError, OverflowError):
         return ""
     if not isinstance(parsed.date(), date) or not 1900 <= parsed.year <= 2100:

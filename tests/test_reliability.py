@@ -1,0 +1,398 @@
+"""Reliability: one odd input never sinks a batch, hangs a command or silently corrupts text.
+
+Each test is the regression test of one defect found by feeding the pipeline hostile input. Sections follow
+the guarantees of README.md, "Bad input"; add new cases to the section they belong to.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.ingest import discover, ingest_bytes, read_document
+from pipeline.models import DocStatus, Flag
+from pipeline.outfolder import OutputFolder
+from tests import test_resume as resume
+from tests.conftest import EN_TEXT, RU_TEXT, SEEDS, output_files
+
+runner = CliRunner()
+
+
+def finishes_within(seconds: float, fn, *, fifo: Path | None = None):
+    """``fn()``'s result, failing (not hanging) when it takes longer; a reader blocked on ``fifo`` is released."""
+    result: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = fn()
+        except BaseException as exc:  # handed to the test below
+            result["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        if fifo is not None:  # a writer end unblocks a reader stuck in open(); it then sees end of file
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            os.close(fd)
+            worker.join(5)
+        pytest.fail(f"still running after {seconds} s")
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result["value"]
+
+
+def rows(input_dir: Path, **kwargs) -> dict[str, str]:
+    """``rel_path: problem`` for every candidate under ``input_dir``."""
+    from pipeline.ingest import scan_inputs
+
+    return {entry.rel_path: entry.problem for entry in scan_inputs(input_dir, **kwargs)}
+
+
+# == One bad file is one skipped row ===============================================================================
+
+
+@pytest.fixture()
+def input_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "good.txt").write_text(EN_TEXT, encoding="utf-8")
+    return root
+
+
+def test_a_control_character_in_a_file_name_is_a_skipped_row_with_an_escaped_name(input_dir):
+    (input_dir / "bell\x07name.txt").write_text(EN_TEXT, encoding="utf-8")
+    (input_dir / "tab\tname.md").write_text(EN_TEXT, encoding="utf-8")
+    found = rows(input_dir)
+    assert found["good.txt"] == ""
+    assert "control characters" in found["bell\\x07name.txt"] and "control characters" in found["tab\\x09name.md"]
+    from pipeline.ingest import read_input, scan_inputs
+
+    entry = next(e for e in scan_inputs(input_dir) if e.rel_path == "bell\\x07name.txt")
+    doc = read_input(entry, doc_id="bell")
+    assert doc.status is DocStatus.SKIPPED and doc.path == "bell\\x07name.txt"
+    from lxml import etree
+
+    etree.Element("tu").set("path", doc.path)  # XML-safe: TMX and the review page can hold it
+
+
+def test_a_file_name_that_is_not_utf8_is_a_skipped_row(input_dir):
+    fd = os.open(os.fsencode(input_dir) + b"/caf\xe9.txt", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, EN_TEXT.encode())
+    os.close(fd)
+    found = rows(input_dir)
+    assert "not valid UTF-8" in found["caf\\xe9.txt"]  # the stored name is text any writer can hold
+    assert [p.name for p in discover(input_dir)] == ["good.txt"]
+
+
+def test_symlink_loops_anywhere_under_the_input_are_rows_not_aborts(input_dir):
+    (input_dir / "sub").mkdir()
+    os.symlink("self.txt", input_dir / "self.txt")
+    os.symlink("..", input_dir / "sub" / "up")
+    os.symlink("ping", input_dir / "pong")
+    os.symlink("pong", input_dir / "ping")
+    out = input_dir.parent / "out"
+    for follow in (False, True):
+        found = finishes_within(30, lambda: rows(input_dir, exclude=[out], follow_symlinks=follow))
+        assert found["good.txt"] == ""
+        assert "symlink loop" in found["self.txt"] and "symlink loop" in found["ping"] and "symlink loop" in found["pong"]
+    assert "symlink loop" in rows(input_dir, follow_symlinks=True)["sub/up"]
+    assert [p.name for p in discover(input_dir, exclude=[out])] == ["good.txt"]  # raised RuntimeError before
+
+
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_walked(input_dir):
+    """A deep tree once ended the run with a RecursionError."""
+    import sys
+
+    deep = input_dir / "/".join(["d"] * 400)
+    deep.mkdir(parents=True)
+    (deep / "deep.txt").write_text(EN_TEXT, encoding="utf-8")
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 200)  # fewer frames than the tree is deep
+    try:
+        found = discover(input_dir, exclude=[input_dir.parent / "out"])
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [p.name for p in found] == ["deep.txt", "good.txt"]
+
+
+def test_a_fifo_named_like_a_document_is_a_skipped_row_and_never_opened(input_dir):
+    fifo = input_dir / "x.txt"
+    os.mkfifo(fifo)
+    assert rows(input_dir)["x.txt"] == "not a regular file (FIFO)"
+    doc = finishes_within(10, lambda: read_document(fifo, doc_id="x", rel_path="x.txt"), fifo=fifo)
+    assert doc.status is DocStatus.SKIPPED and "not a regular file (FIFO)" in doc.reason
+
+
+def test_a_device_is_never_read_as_a_document():
+    doc = read_document(Path(os.devnull), doc_id="null", rel_path="null.txt")
+    assert doc.status is DocStatus.SKIPPED and "character device" in doc.reason
+
+
+def test_an_unreadable_folder_is_a_skipped_row(input_dir, monkeypatch):
+    (input_dir / "locked").mkdir()
+    (input_dir / "locked" / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # the tests may run as root, whom chmod 000 does not stop
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = rows(input_dir)
+    assert found == {"good.txt": "", "locked": "unreadable folder: Permission denied"}
+
+
+def test_symlinks_out_of_the_input_folder_are_followed_only_when_asked(input_dir):
+    secret = input_dir.parent / "secret.txt"
+    secret.write_text(RU_TEXT, encoding="utf-8")
+    (input_dir.parent / "elsewhere").mkdir()
+    (input_dir.parent / "elsewhere" / "b.txt").write_text(EN_TEXT, encoding="utf-8")
+    os.symlink(secret, input_dir / "passwd.txt")
+    os.symlink(input_dir.parent / "elsewhere", input_dir / "linked")
+    os.symlink("good.txt", input_dir / "alias.txt")  # inside the input folder: followed
+    found = rows(input_dir)
+    assert "outside the input folder" in found["passwd.txt"] and "outside the input folder" in found["linked"]
+    assert found["alias.txt"] == "" and found["good.txt"] == ""
+    assert rows(input_dir, follow_symlinks=True) == {"alias.txt": "", "good.txt": "", "linked/b.txt": "", "passwd.txt": ""}
+    assert sorted(p.name for p in discover(input_dir)) == ["alias.txt", "good.txt"]
+
+
+def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tmp_path):
+    """A control character in a name once stopped the whole run at the TMX writer (exit 1, no outputs)."""
+    (input_dir / "bell\x07name.txt").write_text(RU_TEXT, encoding="utf-8")
+    os.symlink("loop.txt", input_dir / "loop.txt")
+    os.mkfifo(input_dir / "fifo.txt")
+    out = tmp_path / "out"
+    result = finishes_within(
+        120, lambda: runner.invoke(app, ["run", str(input_dir), "--out", str(out), "--quiet", "--no-glossary"]),
+        fifo=input_dir / "fifo.txt")
+    assert result.exit_code == 0, result.output
+    from pipeline.io import read_csv
+
+    table = read_csv(out / "documents.csv").set_index("path")
+    assert table.loc["good.txt", "status"] == "ok"
+    for name in ("bell\\x07name.txt", "loop.txt", "fifo.txt"):  # each odd entry is one skipped row, named safely
+        assert table.loc[name, "status"] == "skipped" and table.loc[name, "reason"], name
+    assert "FIFO" in table.loc["fifo.txt", "reason"] and "loop" in table.loc["loop.txt", "reason"]
+    from translate.storage.tmx import tmxfile
+
+    with open(out / "corpus.tmx", "rb") as handle:  # the corpus is still well-formed XML
+        tmxfile(handle)
+
+
+def test_control_characters_in_the_text_never_reach_an_xml_output():
+    """A stray ESC or BEL in a document once made the TMX writer refuse the whole corpus."""
+    from lxml import etree
+
+    data = f"{EN_TEXT} {EN_TEXT} {EN_TEXT} Belarus is far.\x1b[0m But the two\x07 countries\x0cshare a lot.".encode()
+    doc = ingest_bytes(data, doc_id="a", rel_path="a.txt")
+    assert doc.status is DocStatus.OK
+    etree.Element("seg").text = doc.text  # raises on a character XML cannot hold
+    assert doc.text.endswith("Belarus is far. [0m But the two countries share a lot.")
+
+
+# == An output folder is one run's =================================================================================
+# (a kill at each point of a run, and of its write phase, is in tests/test_resume.py)
+
+
+def test_a_second_run_into_a_held_folder_exits_2_naming_the_holder(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    inp = resume.corpus_folder(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    with OutputFolder(out):
+        result = CliRunner().invoke(app, ["run", str(inp), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"PID {os.getpid()}" in lines[0] and "another pipeline run" in lines[0]
+    assert output_files(out) == []
+    assert CliRunner().invoke(app, ["run", str(inp), "--out", str(out), "--quiet"]).exit_code == 0  # released
+
+
+def test_what_a_killed_run_left_is_cleaned_up_and_foreign_files_are_kept(tmp_path):
+    inp = resume.corpus_folder(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    resume.run_batch(resume.RunConfig(input_dir=inp, out_dir=out, quiet=True))
+    (out / ".aligned.csv.k3j_9x2a.tmp").write_text("half")
+    stale = out / ".pipeline" / "runs" / "20200101T000000-1"
+    stale.mkdir()
+    (stale / "aligned.csv").write_text("half")
+    (out / ".pipeline" / "shards" / ".abc.tmp-123").mkdir()
+    (out / "moses" / "my-notes.txt").write_text("mine")  # saved among the outputs by someone
+    kept = Path(os.path.realpath(out / "moses")).parent
+    resume.run_batch(resume.RunConfig(input_dir=inp, out_dir=out, quiet=True))
+    assert not (out / ".aligned.csv.k3j_9x2a.tmp").exists() and not stale.exists()
+    assert not (out / ".pipeline" / "shards" / ".abc.tmp-123").exists()
+    assert (kept / "moses" / "my-notes.txt").read_text() == "mine"  # that run's folder stays, with the file
+
+
+# == Decoding =======================================================================================================
+
+
+def test_one_invalid_byte_keeps_an_english_file_utf8():
+    """It once made the file cp866 with status ok: curly quotes became «тАЬ»."""
+    text = "\u201cIt is a priority,\u201d he said. " + EN_TEXT
+    data = text.encode("utf-8")
+    data = data[:40] + b"\xff" + data[40:]
+    doc = ingest_bytes(data, doc_id="en", rel_path="en.txt")
+    assert doc.status is DocStatus.OK and doc.encoding == "utf-8"
+    assert doc.text.startswith("\u201cIt is a priority,\u201d") and doc.text.count("\ufffd") == 1
+    assert doc.invalid_bytes == 1 and Flag.INVALID_BYTES in doc.flags
+
+
+def test_one_invalid_byte_keeps_the_russian_seed():
+    """It once made the Russian seed ``skipped`` as binary."""
+    path = SEEDS / "000_5286f2786187ce81.txt"
+    data = path.read_bytes()
+    cut = data.index(" ".encode(), len(data) // 2)
+    broken = data[:cut] + b"\xfe\xff" + data[cut:]
+    clean = ingest_bytes(data, doc_id="a", rel_path="a.txt")
+    doc = ingest_bytes(broken, doc_id="a", rel_path="a.txt")
+    assert doc.status is DocStatus.OK and doc.encoding == "utf-8" and doc.invalid_bytes == 2
+    assert doc.text.replace("\ufffd", "") == clean.text and doc.flags == (Flag.INVALID_BYTES,)
+    assert clean.invalid_bytes == 0 and clean.flags == ()
+
+
+@pytest.mark.parametrize("codec", ["cp1251", "koi8_r"])
+def test_legacy_cyrillic_is_still_detected(codec):
+    """In cp1251, «Я» happens to hold a valid UTF-8 sequence (DF BB): one such chance sequence is no reason for UTF-8."""
+    text = RU_TEXT + (" Проект «Я» начат." if codec == "cp1251" else " Проект начат.")
+    doc = ingest_bytes(text.encode(codec), doc_id="ru", rel_path="ru.txt")
+    assert doc.status is DocStatus.OK and doc.encoding == codec.replace("_", "-")
+    assert doc.text == text and doc.invalid_bytes == 0
+
+
+# == Text integrity =================================================================================================
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Output rose 2*3 million and 4*5 units.", "Output rose 2*3 million and 4*5 units."),
+        ("Call snake_case and a_b_c here.", "Call snake_case and a_b_c here."),
+        ("A x**y**z product.", "A x**y**z product."),
+        ("It is **bold** and *slanted* and `code`.", "It is bold and slanted and code."),
+    ],
+)
+def test_markdown_cleaning_never_changes_a_character_inside_a_word_or_number(source, expected):
+    doc = ingest_bytes(source.encode(), doc_id="a", rel_path="a.txt")
+    assert doc.text == expected
+
+
+@pytest.fixture()
+def no_alignment(monkeypatch):
+    """Refusals must come before any work: loading an encoder fails the test."""
+    import pipeline.align.encoders as encoders
+
+    def load_encoder(*args, **kwargs):
+        raise AssertionError("an encoder was loaded before the arguments were checked")
+
+    monkeypatch.setattr(encoders, "load_encoder", load_encoder)
+
+
+def test_align_pairs_refuses_an_output_that_is_an_input(tmp_path, no_alignment, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("en.txt").write_text("One.\nTwo.\n", encoding="utf-8")
+    Path("ru.txt").write_text("Один.\nДва.\n", encoding="utf-8")
+    for line in ("en.txt\tru.txt\ten.txt\n", "en.txt\tru.txt\tout.txt\nru.txt\ten.txt\t./ru.txt\n",
+                 "en.txt\tru.txt\tpairs.tsv\n"):
+        Path("pairs.tsv").write_text(line, encoding="utf-8")
+        result = runner.invoke(app, ["align", "--pairs", "pairs.tsv", "--presplit"])
+        assert result.exit_code == 2, result.output
+        assert "would be overwritten" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert Path("en.txt").read_text(encoding="utf-8") == "One.\nTwo.\n" and not Path("out.txt").exists()
+
+
+def test_align_pairs_refuses_two_lines_with_the_same_output(tmp_path, no_alignment, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("en.txt").write_text("One.\n", encoding="utf-8")
+    Path("ru.txt").write_text("Один.\n", encoding="utf-8")
+    Path("pairs.tsv").write_text("en.txt\tru.txt\tout/a.txt\nru.txt\ten.txt\tout/../out/a.txt\n", encoding="utf-8")
+    result = runner.invoke(app, ["align", "--pairs", "pairs.tsv", "--presplit"])
+    assert result.exit_code == 2, result.output
+    assert "pairs.tsv:2:" in result.stderr and "also the output of line 1" in result.stderr
+
+
+# == Bounded work ===================================================================================================
+
+
+@pytest.mark.parametrize("size", ["11", "30", "100000"])
+def test_align_max_size_beyond_the_cap_is_a_one_line_usage_error(tmp_path, no_alignment, size):
+    src = tmp_path / "a.txt"
+    src.write_text("One.\n", encoding="utf-8")
+    result = runner.invoke(app, ["align", str(src), str(src), "--presplit", "--max-size", size])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"error: --max-size must be between 2 and 10, got {size}"]
+
+
+def test_segmenting_a_giant_line_is_linear(monkeypatch):
+    """A 5 MB line without sentence punctuation gave no result in 15 minutes: razdel is quadratic on it."""
+    import pipeline.segment as segment
+
+    words = "«Корея» жунганг Daily сообщает о цепочке поставок и блокчейне в Минске".split()
+    line = " ".join(words[i % len(words)] for i in range(700_000))  # 5 MB of text, not one sentence end
+    handed: list[int] = []
+    real = segment._razdel
+    monkeypatch.setattr(segment, "_razdel", lambda text: handed.append(len(text)) or real(text))
+    started = time.perf_counter()
+    spans = segment.split_sentences(line, "ru")
+    elapsed = time.perf_counter() - started
+    assert max(handed) <= segment.WINDOW_CHARS
+    assert elapsed < 60  # before: minutes; now a few seconds on a busy machine
+    assert all(0 < b - a <= segment.MAX_SENTENCE_CHARS for a, b in spans)
+    assert " ".join(line[a:b] for a, b in spans) == line
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_windowed_segmentation_gives_the_same_sentences(lang, monkeypatch):
+    """Cutting long paragraphs into windows keeps every offset exact."""
+    import pipeline.segment as segment
+
+    text = " ".join([RU_TEXT if lang == "ru" else EN_TEXT] * 300)  # 60,000 characters, one paragraph
+    monkeypatch.setattr(segment, "WINDOW_CHARS", len(text))
+    whole = segment.split_sentences(text, lang)
+    monkeypatch.setattr(segment, "WINDOW_CHARS", 5_000)
+    assert segment.split_sentences(text, lang) == whole
+
+
+@pytest.fixture()
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "x.txt"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["detect", "{fifo}"],
+        ["translate", "{fifo}", "--from", "ru"],
+        ["align", "{fifo}", "{other}"],
+        ["align", "{fifo}", "{other}", "--presplit"],
+        ["align", "--pairs", "{pairs}"],
+    ],
+    ids=["detect", "translate", "align", "align-presplit", "align-pairs"],
+)
+def test_commands_never_open_a_fifo_as_a_document(args, fifo, tmp_path, no_alignment):
+    other = tmp_path / "other.txt"
+    other.write_text("One.\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"{fifo}\t{other}\t{tmp_path / 'out.txt'}\n", encoding="utf-8")
+    argv = [a.format(fifo=fifo, other=other, pairs=pairs) for a in args]
+    result = finishes_within(30, lambda: runner.invoke(app, argv), fifo=fifo)
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
