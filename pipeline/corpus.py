@@ -130,6 +130,11 @@ class ParquetTable:
         self._flush()
         self._writer.close()
 
+    def abort(self) -> None:
+        """Close without the pending rows (the file is being thrown away)."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+
 
 def write_aligned_parquet(path: Path, pairs: Iterable[AlignedPair], *, batch_rows: int = PARQUET_BATCH_ROWS) -> Path:
     """``aligned.parquet`` (see :class:`ParquetTable`).
@@ -174,9 +179,11 @@ class TmxWriter:
             datatype="plaintext",
             **{"o-tmf": "pipeline"},
         )
+        self.dropped = 0
+        """Characters XML cannot hold (control characters, lone surrogates), left out of the file."""
         for key, value in properties.items():
             prop = etree.SubElement(header, "prop", type=f"x-{key}")
-            prop.text = _xml_safe(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+            prop.text = self._safe(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
         self._write(header, 1)
         self._xf.write("\n  ")
         self._body = self._xf.element("body")
@@ -187,9 +194,14 @@ class TmxWriter:
         self._etree.indent(element, space="  ", level=level)
         self._xf.write(element)
 
+    def _safe(self, text: str) -> str:
+        safe = _xml_safe(text)
+        self.dropped += len(text) - len(safe)
+        return safe
+
     def add(self, pair: AlignedPair) -> None:
         etree = self._etree
-        tu = etree.Element("tu", tuid=_xml_safe(pair.pair_id), srclang=_xml_safe(pair.src_lang))
+        tu = etree.Element("tu", tuid=self._safe(pair.pair_id), srclang=self._safe(pair.src_lang))
         for key, value in (
             ("kind", str(pair.kind)),
             ("score", f"{pair.score:.4f}"),
@@ -203,10 +215,10 @@ class TmxWriter:
             ("flags", " ".join(str(f) for f in pair.flags)),
         ):
             if value:
-                etree.SubElement(tu, "prop", type=f"x-{key}").text = _xml_safe(value)
+                etree.SubElement(tu, "prop", type=f"x-{key}").text = self._safe(value)
         for lang, text in ((pair.src_lang, pair.src_text), (pair.tgt_lang, pair.tgt_text)):
-            tuv = etree.SubElement(tu, "tuv", {XML_LANG: _xml_safe(lang)})
-            etree.SubElement(tuv, "seg").text = _xml_safe(text)
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: self._safe(lang)})
+            etree.SubElement(tuv, "seg").text = self._safe(text)
         self._xf.write("\n    ")
         self._write(tu, 2)
         self.units += 1
@@ -238,6 +250,9 @@ def _xml_safe(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 class MosesWriter:
     """Line-parallel text per language pair: ``{stem}.{src}-{tgt}.{src}`` and ``….{tgt}``, line by line.
 
@@ -251,6 +266,8 @@ class MosesWriter:
         self._stack = contextlib.ExitStack()
         self._files: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.written: list[Path] = []
+        self.joined = 0
+        """Segments whose line breaks became spaces (one segment, one line)."""
 
     def add(self, pair: AlignedPair) -> None:
         key = (pair.src_lang, pair.tgt_lang)
@@ -261,6 +278,8 @@ class MosesWriter:
             self._files[key] = tuple(self._stack.enter_context(atomic_open(p)) for p in paths)
             self.written.extend(paths)
         for handle, text in zip(self._files[key], (pair.src_text, pair.tgt_text)):
+            if _LINE_BREAK.search(text):
+                self.joined += 1
             handle.write(" ".join(text.split()) + "\n")
 
     def close(self) -> list[Path]:
@@ -292,10 +311,15 @@ def write_moses(out_dir: Path, pairs: Iterable[AlignedPair], *, stem: str = "cor
 
 
 def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: Mapping[str, Any], *,
-                       tool_version: str, parquet: bool | None = None) -> list[Path]:
+                       tool_version: str, parquet: bool | None = None,
+                       escaped: dict[str, dict[str, int]] | None = None) -> list[Path]:
     """In one pass over ``pairs``: ``aligned.csv``, ``aligned.jsonl`` and ``aligned.parquet`` (every pair;
     Parquet when pyarrow is installed, or as ``parquet`` says), ``corpus.tmx`` and ``moses/`` (pairs with
-    text on both sides)."""
+    text on both sides).
+
+    ``escaped`` receives what each format changed to hold the text: CSV cells neutralised against formulas,
+    characters XML cannot hold left out of the TMX, segments whose line breaks became spaces in Moses.
+    """
     out_dir = Path(out_dir)
     parquet = parquet_available() if parquet is None else parquet
     paths = [out_dir / ALIGNED_CSV, out_dir / ALIGNED_JSONL] + ([out_dir / ALIGNED_PARQUET] if parquet else [])
@@ -318,9 +342,15 @@ def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: 
                     moses.add(pair)
         except BaseException:
             moses.abort()
+            if columns is not None:
+                columns.abort()
             raise
         if columns is not None:
             columns.close()
         tmx.close()
         tmx_handle.write(b"\n")
+    if escaped is not None:
+        escaped[ALIGNED_CSV] = {"cells_neutralised": table.neutralised}
+        escaped[CORPUS_TMX] = {"characters_dropped": tmx.dropped}
+        escaped[MOSES_DIR] = {"line_breaks_joined": moses.joined}
     return [*paths, tmx_path, *moses.close()]

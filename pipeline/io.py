@@ -163,9 +163,18 @@ class CsvWriter:
         self._handle = handle
         handle.write(csv_line(self.columns))
         self.rows = 0
+        self.neutralised = 0
+        """Text cells written with a leading ``'`` (see :func:`neutralise_cell`)."""
 
     def write(self, row: Mapping[str, Any]) -> None:
-        self._handle.write(csv_line(_cell(row.get(name)) for name in self.columns))
+        cells = []
+        for name in self.columns:
+            value = row.get(name)
+            cell = _cell(value)
+            if isinstance(value, str) and cell != value:
+                self.neutralised += 1
+            cells.append(cell)
+        self._handle.write(csv_line(cells))
         self.rows += 1
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -106,6 +106,10 @@ def write_tables(state, services) -> list[Path]:
                 path = out / TRANSLATIONS_DIR / f"{doc.doc_id}.{target}.txt"
                 write_text(path, text)
                 translations.append(path)
+        escaped = state.sections.setdefault("escaped", {})
+        for path, writer in zip(paths, (documents, sentences, report)):
+            if writer is not None:
+                escaped[path.name] = {"cells_neutralised": writer.neutralised}
     if report is not None:
         state.sections["glossary"] = {
             "path": services.glossary_path.as_posix(),
@@ -186,7 +190,8 @@ def write_corpus(state, services) -> list[Path]:
         # where the corpus was written is no property of it (and would make two runs' corpora differ)
         **{key.replace("_", "-"): value for key, value in config.settings().items() if key != "out_dir"},
     }
-    return write_corpus_files(state.out_dir, all_pairs(state), properties, tool_version=__version__)
+    escaped = state.sections.setdefault("escaped", {})
+    return write_corpus_files(state.out_dir, all_pairs(state), properties, tool_version=__version__, escaped=escaped)
 
 
 # -- the review page ---------------------------------------------------------------------------------------------

@@ -240,6 +240,28 @@ def test_what_a_killed_run_left_is_cleaned_up_and_foreign_files_are_kept(tmp_pat
     assert (kept / "moses" / "my-notes.txt").read_text() == "mine"  # that run's folder stays, with the file
 
 
+def test_every_output_format_says_what_it_escaped_or_dropped(tmp_path):
+    """Text a format cannot hold as it is: neutralised (CSV), left out (TMX), joined (Moses), each counted."""
+    from translate.storage.tmx import tmxfile
+
+    from pipeline.corpus import write_corpus_files
+    from pipeline.io import read_csv
+    from pipeline.models import AlignedPair
+
+    hostile = AlignedPair("tr-000001", "translation", "d", (0,), "ru", "=HYPERLINK(\"x\")\x01 two\nlines", "d", (0,),
+                          "en", "@cmd \x0bok", 0.5)
+    escaped: dict = {}
+    write_corpus_files(tmp_path, [hostile], {}, tool_version="0", escaped=escaped)
+    assert escaped == {"aligned.csv": {"cells_neutralised": 2}, "corpus.tmx": {"characters_dropped": 2},
+                       "moses": {"line_breaks_joined": 2}}
+    row = read_csv(tmp_path / "aligned.csv").iloc[0]
+    assert row.src_text == hostile.src_text and row.tgt_text == hostile.tgt_text  # restored exactly on reading
+    with open(tmp_path / "corpus.tmx", "rb") as handle:
+        [unit] = tmxfile(handle).units
+    assert unit.source == "=HYPERLINK(\"x\") two\nlines" and unit.target == "@cmd ok"
+    assert (tmp_path / "moses" / "corpus.ru-en.ru").read_text(encoding="utf-8") == "=HYPERLINK(\"x\")\x01 two lines\n"
+
+
 # == Decoding =======================================================================================================
 
 
