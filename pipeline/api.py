@@ -181,6 +181,7 @@ def run_fingerprint(config: RunConfig, services) -> str:
     import json
 
     from pipeline import __version__
+    from pipeline.ingest.html import default_extractor
 
     settings = config.settings()
     for key in ("input_dir", "out_dir", "review"):
@@ -193,6 +194,7 @@ def run_fingerprint(config: RunConfig, services) -> str:
         "settings": settings,
         "glossary": glossary.glossary.sha256 if glossary is not None else None,
         "memory": services.memory.revision(),
+        "html_extractor": default_extractor(),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
@@ -200,18 +202,21 @@ def run_fingerprint(config: RunConfig, services) -> str:
 def shard_routes(documents: Sequence[Document], services) -> dict[str, list[str] | None]:
     """Per source language the shard needed a model for: the checksums of the models on its route (None: none)."""
     from pipeline.models import TranslationStatus
-    from pipeline.translate.stage import source_language
 
     target = services.config.target_lang
     langs: set[str] = set()
     for doc in documents:
         for s in doc.sentences:
             if s.translation_status in (TranslationStatus.TRANSLATED, TranslationStatus.UNTRANSLATED):
-                langs.add(source_language(s.lang, doc.lang, target, services.engine)[0])
+                langs.update((s.lang, doc.lang))  # a sentence without a model of its own goes as its document's
     return {lang: _route_checksums(lang, services) for lang in sorted(langs) if lang not in ("und", "", target)}
 
 
 def _route_checksums(lang: str, services) -> list[str] | None:
+    from pipeline import extras
+
+    if not extras.available("translate"):
+        return None
     route = services.engine.route(lang, services.config.target_lang)
     return None if route is None else [p.checksum for p in route]
 

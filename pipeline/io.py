@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -196,8 +197,33 @@ def write_csv(path: Path, rows: Iterable[Mapping[str, Any]] | pd.DataFrame, colu
         writer.write_all(records)
 
 
+@dataclasses.dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read back: its header and its rows (every value a string, ``""`` when empty)."""
+
+    columns: list[str]
+    rows: list[dict[str, str]]
+
+
+def read_table(path: Path) -> CsvTable:
+    """Read a CSV written by :func:`write_csv` back without pandas, restoring neutralised cells.
+
+    Raises ``ValueError`` naming the line when a row has more cells than the header.
+    """
+    with open(path, encoding=CSV_ENCODING, newline="") as handle:
+        reader = csv.reader(handle)
+        columns = next(reader, [])
+        rows = []
+        for row in reader:
+            if len(row) > len(columns):
+                raise ValueError(f"line {reader.line_num}: {len(row)} cells, the header names {len(columns)}")
+            rows.append({name: restore_cell(row[i]) if i < len(row) else "" for i, name in enumerate(columns)})
+    return CsvTable(columns, rows)
+
+
 def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_csv` back, keeping empty cells as ``""`` and restoring neutralised cells."""
+    """Read a CSV written by :func:`write_csv` back as a pandas frame (pandas must be installed), keeping empty
+    cells as ``""`` and restoring neutralised cells."""
     import pandas as pd
 
     frame = pd.read_csv(path, encoding=CSV_ENCODING, keep_default_na=False, dtype=str)

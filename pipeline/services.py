@@ -83,10 +83,15 @@ class Services:
 
     def check(self) -> None:
         """Load what must fail before any work: the glossary, the translation memory, and the encoder."""
+        from pipeline.extras import MissingExtraError
+
         self._glossary  # noqa: B018  (loads and validates)
         self.memory  # noqa: B018
         if self.config.align.enabled:
-            self.encoder  # noqa: B018
+            try:
+                self.encoder  # noqa: B018
+            except MissingExtraError as exc:
+                raise MissingExtraError(f"{exc} (or run without alignment: --no-align)") from None
 
     def warn_once(self, message: str) -> None:
         """Log ``message`` as a warning the first time this run sees it (shards repeat their warnings)."""

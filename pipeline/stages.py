@@ -177,10 +177,15 @@ def _glossary_pre(doc: Document, services) -> Document:
 
 
 def _translate(documents: list[Document], services) -> list[Document]:
+    from pipeline import extras
     from pipeline.translate.engine import missing_model_message
-    from pipeline.translate.stage import missing_pairs, translate_documents
+    from pipeline.translate.stage import leave_untranslated, missing_pairs, translate_documents
 
     config = services.config
+    if not extras.available("translate"):
+        note = extras.message("translate", "translation")
+        services.warn_once(f"{note}; every sentence stays untranslated")
+        return leave_untranslated(documents, config.target_lang, note)
     engine = services.engine
     missing = missing_pairs(documents, engine, config.target_lang)
     if missing:

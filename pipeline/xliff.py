@@ -98,7 +98,7 @@ def run_documents(run_dir: str | Path, target_lang: str | None = None) -> list[X
     target language of its translation pairs, else ``en``). Documents whose every
     sentence is already in the target language are left out.
     """
-    from pipeline.io import read_csv
+    from pipeline.io import read_table
     from pipeline.review.runfiles import (
         ALIGNED_CSV, DOCUMENTS_CSV, GLOSSARY_REPORT_CSV, SENTENCES_CSV, read_aligned, read_glossary_marks, read_settings,
     )
@@ -107,13 +107,13 @@ def run_documents(run_dir: str | Path, target_lang: str | None = None) -> list[X
     sentences_csv = run_dir / SENTENCES_CSV
     if not sentences_csv.is_file():
         raise InputError(f"{run_dir}: no {SENTENCES_CSV} (give the folder `pipeline run` wrote its outputs to)")
-    frame = read_csv(sentences_csv)
+    frame = read_table(sentences_csv)
     needed = {"doc_id", "sent_idx", "text", "translation", "translation_status"}
     if not needed <= set(frame.columns):
         raise InputError(f"{sentences_csv}: missing columns {', '.join(sorted(needed - set(frame.columns)))}")
     pairs = read_aligned(run_dir / ALIGNED_CSV) if (run_dir / ALIGNED_CSV).is_file() else []
     marks = read_glossary_marks(run_dir / GLOSSARY_REPORT_CSV)
-    docs = read_csv(run_dir / DOCUMENTS_CSV).to_dict("records") if (run_dir / DOCUMENTS_CSV).is_file() else []
+    docs = read_table(run_dir / DOCUMENTS_CSV).rows if (run_dir / DOCUMENTS_CSV).is_file() else []
 
     if target_lang is None:
         settings = read_settings(run_dir)
@@ -132,7 +132,7 @@ def run_documents(run_dir: str | Path, target_lang: str | None = None) -> list[X
     info = {row["doc_id"]: row for row in docs}
 
     by_doc: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in frame.to_dict("records"):
+    for row in frame.rows:
         by_doc[row["doc_id"]].append(row)
     out = []
     for doc_id, rows in by_doc.items():

@@ -26,6 +26,13 @@ def hermetic_user_folders(tmp_path_factory: pytest.TempPathFactory):
         yield root
 
 
+@pytest.fixture(autouse=True)
+def own_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test starts with an empty user data folder: the translation memory `review apply` writes to by
+    default, and every run reads, never carries one test's decisions into another."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
 RU_TEXT = (
     "Белорусские дипломаты ищут южнокорейских инвесторов для растущей в стране отрасли. "
     "Заместитель министра иностранных дел заявил, что Беларусь стремится наладить отношения с корейскими инвесторами."

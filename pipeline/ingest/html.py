@@ -19,7 +19,16 @@ from pipeline.ingest.markup import HtmlMeta, RawBlock, html_blocks
 
 EXTRACTORS = ("trafilatura", "cleaner")
 """``trafilatura``: main text (the cleaner when it finds none); ``cleaner``: every visible block."""
-DEFAULT_EXTRACTOR = "trafilatura"
+
+
+def default_extractor() -> str:
+    """``trafilatura`` when it is installed (the ``html`` extra), else the tag cleaner."""
+    from pipeline.extras import installed
+
+    return "trafilatura" if installed("trafilatura") else "cleaner"
+
+
+DEFAULT_EXTRACTOR = default_extractor()
 
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -61,8 +70,10 @@ def extract_html(html: str, extractor: str = DEFAULT_EXTRACTOR) -> HtmlPage:
 
 
 def _parse(html: str):
-    from trafilatura.utils import load_html
-
+    try:
+        from trafilatura.utils import load_html
+    except ImportError:  # the core install: lxml's own parser
+        from lxml.html import document_fromstring as load_html
     try:
         return load_html(html)
     except Exception:  # lxml refuses some inputs outright; the cleaner's parser is more forgiving

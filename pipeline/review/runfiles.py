@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
 
 from pipeline.corpus import ALIGNED_CSV, AlignedPair
 from pipeline.errors import ReviewError
-from pipeline.io import read_csv
+from pipeline.io import CsvTable, read_table
 from pipeline.outputs import DOCUMENTS_CSV, MANIFEST_JSON, SENTENCES_CSV
 from pipeline.review.view import DocInfo, GlossaryMark, SentenceState, glossary_mark
 
@@ -20,10 +21,10 @@ RUN_PAIR_COLUMNS = (
 )
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> CsvTable:
     try:
-        return read_csv(path)
-    except Exception as exc:  # pandas raises several kinds; the user needs the file and the cause
+        return read_table(path)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:  # the user needs the file and the cause
         raise ReviewError(f"{path}: cannot read as CSV: {exc}") from exc
 
 
@@ -37,7 +38,7 @@ def read_aligned(path: Path) -> list[AlignedPair]:
     if missing:
         raise ReviewError(f"{path}: not an aligned.csv of a run (missing columns: {', '.join(missing)})")
     pairs = []
-    for offset, row in enumerate(frame.to_dict("records")):
+    for offset, row in enumerate(frame.rows):
         try:
             pairs.append(AlignedPair.from_row(row))
         except ValueError as exc:
@@ -54,7 +55,7 @@ def read_glossary_marks(path: Path) -> list[GlossaryMark]:
     if not needed <= set(frame.columns):
         raise ReviewError(f"{path}: missing columns {', '.join(sorted(needed - set(frame.columns)))}")
     try:
-        return [glossary_mark(row) for row in frame.to_dict("records")]
+        return [glossary_mark(row) for row in frame.rows]
     except ValueError as exc:
         raise ReviewError(f"{path}: {exc}") from exc
 
@@ -71,7 +72,7 @@ def read_sentence_states(path: Path) -> dict[tuple[str, int], SentenceState]:
     if not (has_status or has_flags):
         return {}
     states = {}
-    for row in frame.to_dict("records"):
+    for row in frame.rows:
         try:
             key = (row["doc_id"], int(row["sent_idx"]))
         except ValueError:
@@ -91,7 +92,7 @@ def read_doc_infos(path: Path) -> dict[str, DocInfo]:
         return {}
     return {
         row["doc_id"]: DocInfo(row.get("title", ""), row.get("lang", ""), row.get("source_url", ""), row.get("path", ""))
-        for row in frame.to_dict("records")
+        for row in frame.rows
     }
 
 

@@ -49,6 +49,8 @@ class RunSummary:
     """Translated sentences the translation cache answered (no decoding)."""
     shards: dict[str, int] = field(default_factory=dict)
     """``total``, ``reused`` (finished by an earlier, interrupted or identical run) and ``computed``."""
+    untranslated_because: str = ""
+    """Why nothing could be translated (the translation extra is not installed), when that is so."""
 
 
 def run_summary(report: RunReport) -> RunSummary:
@@ -95,6 +97,7 @@ def run_summary(report: RunReport) -> RunSummary:
         outputs=tuple(manifest.get("outputs", ())),
         from_cache=manifest.get("timing", {}).get("sentences_from_cache", 0),
         shards=dict(report.shards),
+        untranslated_because=str(manifest.get("translation", {}).get("unavailable", "")),
     )
 
 
@@ -127,7 +130,8 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
         ("documents", f"{s.documents} ({_join(s.docs_by_status)})"),
         ("  by language", _join(s.docs_by_lang)),
         ("sentences", str(s.sentences)),
-        ("  translation", _join(s.translation) + (f" ({s.from_cache} from the cache)" if s.from_cache else "")),
+        ("  translation", _join(s.translation) + (f" ({s.from_cache} from the cache)" if s.from_cache else "")
+         + (f"; {s.untranslated_because}" if s.untranslated_because else "")),
         ("glossary", f"applied {s.glossary_applied}, skipped {s.glossary_skipped}, "
                      f"unverified {s.unverified_sentences} sentence(s)"),
         ("aligned pairs", f"{s.pairs} ({_join(s.pairs_by_kind)})"),
@@ -139,10 +143,11 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
 
 def summary_table(summary: RunSummary) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="pipeline run", show_header=False, title_justify="left", expand=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for label, value in summary_rows(summary):
-        table.add_row(label, value)
+        table.add_row(Text(label), Text(value))  # plain text: a path or a hint may hold [brackets]
     return table

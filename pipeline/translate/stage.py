@@ -86,6 +86,29 @@ def translate_documents(
     return [replace(doc, sentences=tuple(sentences[d])) if doc.ok else doc for d, doc in enumerate(documents)]
 
 
+def leave_untranslated(documents: Sequence[Document], target: str, note: str) -> list[Document]:
+    """``documents`` as the ``translate`` stage leaves them when nothing can translate (no translation extra):
+    sentences in ``target`` (or with nothing to translate) pass through, the others stay untranslated with
+    ``note``."""
+    from pipeline.translate.engine import PASSTHROUGH, nothing_to_translate
+
+    out = []
+    for doc in documents:
+        if not doc.ok:
+            out.append(doc)
+            continue
+        sentences = []
+        for s in doc.sentences:
+            if s.translation_status == TranslationStatus.MEMORY:
+                sentences.append(s)
+            elif (s.lang if s.lang not in (UNDETERMINED, "") else doc.lang) == target or nothing_to_translate(s.text):
+                sentences.append(replace(s, translation=s.text, translation_status=PASSTHROUGH))
+            else:
+                sentences.append(replace(s, translation="", translation_status=UNTRANSLATED, translation_note=note))
+        out.append(replace(doc, sentences=tuple(sentences)))
+    return out
+
+
 def missing_pairs(documents: Iterable[Document], engine: TranslationEngine, target: str) -> set[tuple[str, str]]:
     """The language pairs ``documents`` need and no installed model covers."""
     items = [
