@@ -22,7 +22,7 @@ from typing import Any
 from pipeline.glossary.match import Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.target import UNVERIFIED, verify
-from pipeline.models import Document, Sentence, UNDETERMINED
+from pipeline.models import Document, Flag, Sentence, UNDETERMINED
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,13 @@ POST = "glossary-post"
 REPORT_CSV = "glossary_report.csv"
 REPORT_COLUMNS = (
     "doc_id", "sent_idx", "entry", "matched", "action", "reason", "source_replacement", "target_check",
-    "target_term", "note",
+    "target_term", "note", "confidence", "needs_review",
 )
-"""The audit columns, then the entry's target term and note (for reviewers and the review page)."""
-FLAG_APPLIED = "glossary-applied"
-FLAG_UNVERIFIED = "unverified"
+"""The audit columns, then the entry's target term and note (for reviewers and the review page), then how
+sure a decision by examples is (empty for rules) and whether it is flagged for review (``yes`` or empty)."""
+FLAG_APPLIED = str(Flag.GLOSSARY_APPLIED)
+FLAG_UNVERIFIED = str(Flag.UNVERIFIED)
+FLAG_NEEDS_REVIEW = str(Flag.NEEDS_REVIEW)
 SERVICE = "glossary"
 MATCHES = "glossary_matches"
 REPORT = "glossary_report"
@@ -78,30 +80,37 @@ def _sentence_lang(sentence: Sentence, doc: Document) -> str:
 
 
 def pre_edit_document(doc: Document, runner: GlossaryRunner) -> tuple[Document, dict[SentenceKey, tuple[Match, ...]]]:
-    """``doc`` with ``mt_source`` set on every sentence the glossary changes, and every match by sentence."""
+    """``doc`` with ``mt_source`` set on every sentence the glossary changes (and ``terms`` on every
+    sentence with a match), and every match by sentence.
+
+    The sentences of one language are matched together, so those that need parsing are parsed in one batch.
+    """
     found: dict[SentenceKey, tuple[Match, ...]] = {}
-    doc_lemmas: dict[str, frozenset[str]] = {}
-    sentences = []
-    for sentence in doc.sentences:
-        lang = _sentence_lang(sentence, doc)
-        matcher = runner.matcher(lang) if _base(lang) != _base(runner.target_lang) else None
-        if matcher is None:
-            sentences.append(sentence)
-            continue
-        if lang not in doc_lemmas:
-            doc_lemmas[lang] = matcher.document_lemmas(
-                [s.text for s in doc.sentences if _base(_sentence_lang(s, doc)) == _base(lang)]
+    by_lang: dict[str, list[int]] = {}
+    for i, sentence in enumerate(doc.sentences):
+        lang = _base(_sentence_lang(sentence, doc))
+        if lang != _base(runner.target_lang) and runner.matcher(lang) is not None:
+            by_lang.setdefault(lang, []).append(i)
+    sentences = list(doc.sentences)
+    for lang, indices in by_lang.items():
+        matcher = runner.matcher(lang)
+        assert matcher is not None
+        texts = [doc.sentences[i].text for i in indices]
+        for i, matches in zip(indices, matcher.find_many(texts, document_lemmas=matcher.document_lemmas(texts))):
+            if not matches:
+                continue
+            sentence = sentences[i]
+            found[(doc.doc_id, sentence.sent_idx)] = tuple(matches)
+            edited = pre_edit(sentence.text, matches)
+            flags = sentence.flags
+            if any(m.applied for m in matches) and FLAG_APPLIED not in flags:
+                flags = (*flags, FLAG_APPLIED)
+            if any(m.needs_review for m in matches) and FLAG_NEEDS_REVIEW not in flags:
+                flags = (*flags, FLAG_NEEDS_REVIEW)
+            sentences[i] = replace(
+                sentence, mt_source=edited if edited != sentence.text else sentence.mt_source, flags=flags,
+                terms=tuple(m.term() for m in matches),
             )
-        matches = tuple(matcher.find(sentence.text, document_lemmas=doc_lemmas[lang]))
-        if not matches:
-            sentences.append(sentence)
-            continue
-        found[(doc.doc_id, sentence.sent_idx)] = matches
-        edited = pre_edit(sentence.text, matches)
-        flags = sentence.flags
-        if any(m.applied for m in matches) and FLAG_APPLIED not in flags:
-            flags = (*flags, FLAG_APPLIED)
-        sentences.append(replace(sentence, mt_source=edited if edited != sentence.text else sentence.mt_source, flags=flags))
     return replace(doc, sentences=tuple(sentences)), found
 
 
@@ -140,9 +149,11 @@ def post_edit_document(
             if any(c.status == UNVERIFIED for c in checks.values()) and FLAG_UNVERIFIED not in flags:
                 flags = (*flags, FLAG_UNVERIFIED)
             sentence = replace(sentence, translation=fixed, flags=flags)
-        for m in found:
-            check = checks.get(m.entry.id) if m.applied else None
-            rows.append(report_row(sentence, m, check.status if check else ""))
+        statuses = [(checks[m.entry.id].status if m.applied and m.entry.id in checks else "") for m in found]
+        if sentence.terms:
+            sentence = replace(sentence, terms=tuple(m.term(status) for m, status in zip(found, statuses)))
+        for m, status in zip(found, statuses):
+            rows.append(report_row(sentence, m, status))
         sentences.append(sentence)
     return replace(doc, sentences=tuple(sentences)), rows
 
@@ -162,14 +173,19 @@ def post_edit_documents(
 
 
 def report_row(sentence: Sentence, m: Match, target_check: str = "") -> dict[str, Any]:
-    return {
+    """One row of ``glossary_report.csv`` (keys in :data:`REPORT_COLUMNS` order)."""
+    record = m.record()
+    row = {
         "doc_id": sentence.doc_id,
         "sent_idx": sentence.sent_idx,
-        **m.record(),
+        **{k: record[k] for k in ("entry", "matched", "action", "reason", "source_replacement")},
         "target_check": target_check,
         "target_term": m.entry.target_term,
         "note": m.entry.note,
+        "confidence": "" if m.confidence is None else f"{m.confidence:.4f}",
+        "needs_review": "yes" if m.needs_review else "",
     }
+    return {k: row[k] for k in REPORT_COLUMNS}
 
 
 def report_rows(documents: Sequence[Document], matches: dict[SentenceKey, tuple[Match, ...]]) -> list[dict[str, Any]]:
