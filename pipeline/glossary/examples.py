@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.glossary.morph import Token, normalize
-from pipeline.glossary.syntax import Parser, Tree
+from pipeline.glossary.syntax import Parser, Tree, one_blas_thread
 
 APPLY = "apply"
 SKIP = "skip"
@@ -224,11 +224,12 @@ class ExampleIndex:
         query, weights = self.vectors.matrix(context)
         if not len(weights) or not len(self._kept):
             return out
-        sims = query @ self._rows.T  # query words x example words
-        # each query word's best match in each example, and each example word's best match in the query
-        best_in_example = np.maximum.reduceat(sims, self._starts, axis=1)  # query words x examples
-        forward = (weights @ best_in_example) / weights.sum()
-        backward = np.add.reduceat(sims.max(axis=0) * self._weights, self._starts) / self._totals
+        with one_blas_thread():
+            sims = query @ self._rows.T  # query words x example words
+            # each query word's best match in each example, and each example word's best match in the query
+            best_in_example = np.maximum.reduceat(sims, self._starts, axis=1)  # query words x examples
+            forward = (weights @ best_in_example) / weights.sum()
+            backward = np.add.reduceat(sims.max(axis=0) * self._weights, self._starts) / self._totals
         out[self._kept] = (forward + backward) / 2
         return out
 

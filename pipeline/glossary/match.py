@@ -121,6 +121,8 @@ class _Sentence:
     candidates: list[tuple[int, int, _Compiled]]
     tree: Tree | None = None
     tags: list[Tag] | None = None
+    names: list[tuple[int, int, str]] | None = None
+    """Named entities, found when a term first needs them."""
 
 
 class Matcher:
@@ -142,6 +144,12 @@ class Matcher:
         """Whether sentences are parsed (Russian only)."""
         self.review_threshold = review_threshold
         self._compiled = [self._compile(e) for e in self.glossary]
+        self._by_first: dict[str, list[_Compiled]] = {}
+        """Entries by the keys of their first token, so that a text token is tried only against the entries
+        that may start with it."""
+        for comp in self._compiled:
+            for key in comp.words[0] if comp.words else ():
+                self._by_first.setdefault(key, []).append(comp)
         self._heads: dict[str, tuple[str, str]] = {}
         self._indexes: dict[str, ExampleIndex | None] = {}
         self._vectors: Vectors | None = None
@@ -193,9 +201,14 @@ class Matcher:
         """Every glossary term in ``text`` (one segment), decided, in text order."""
         return self.find_many([text], document_lemmas=document_lemmas)[0]
 
-    def find_many(self, texts: Sequence[str], *, document_lemmas: frozenset[str] | None = None) -> list[list[Match]]:
-        """:meth:`find` for each of ``texts`` (the segments of one document), parsing them in one batch."""
+    def find_many(self, texts: Sequence[str], *, document_lemmas: frozenset[str] | None = None,
+                  document: bool = False) -> list[list[Match]]:
+        """:meth:`find` for each of ``texts``, parsing those that need it in one batch. ``document``: the
+        texts are the segments of one document, whose words ``near … within document`` rules see (unless
+        ``document_lemmas`` gives them)."""
         sentences = [self._candidates(text) for text in texts]
+        if document and document_lemmas is None:
+            document_lemmas = frozenset(lemma for s in sentences for t in s.tokens if t.word for lemma in t.lemmas)
         to_parse = [s for s in sentences if any(self._needs_parse(c) for _, _, c in s.candidates)]
         if to_parse:
             for s, tree in zip(to_parse, self.parser.parse([[t.text for t in s.tokens] for s in to_parse])):
@@ -225,14 +238,18 @@ class Matcher:
         if not self._compiled or not text.strip():
             return _Sentence(text, [], [])
         tokens = self.tokenize(text)
+        if not any(key in self._by_first for tok in tokens for key in (tok.lemmas | {tok.text})):
+            return _Sentence(text, tokens, [])
         candidates = []
-        for comp in self._compiled:
-            n = len(comp.words)
-            if not n:
-                continue
-            for i in range(len(tokens) - n + 1):
-                if all(self._token_matches(tokens, i, k, comp) for k in range(n)) and _standalone(
-                        text, tokens[i].start, tokens[i + n - 1].end):
+        for i, tok in enumerate(tokens):
+            comps: dict[str, _Compiled] = {}
+            for key in (tok.lemmas | {tok.text}) if tok.word else (tok.text,):
+                for comp in self._by_first.get(key, ()):
+                    comps[comp.entry.id] = comp
+            for comp in comps.values():
+                n = len(comp.words)
+                if i + n <= len(tokens) and all(self._token_matches(tokens, i, k, comp) for k in range(n)) \
+                        and _standalone(text, tokens[i].start, tokens[i + n - 1].end):
                     candidates.append((i, i + n - 1, comp))
         # longest first, then leftmost; overlapping shorter matches give way
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
@@ -292,14 +309,21 @@ class Matcher:
                 before = [t for t in tokens if t.end < qs]
                 if before and before[-1].word and before[-1].has_pos("NOUN"):
                     return text[qs:qe]
-                if self.syntax and any(a < qe and qs < b for a, b, _kind in self.parser.names(text)):
+                if self.syntax and any(a < qe and qs < b for a, b, _kind in self._names(s)):
                     return text[qs:qe]
-        if text[start:start + 1].isupper() and not _sentence_start(tokens, first) and self.syntax:
-            for a, b, _kind in self.parser.names(text):
+        neighbours = [tokens[i] for i in (first - 1, last + 1) if 0 <= i < len(tokens)]
+        if text[start:start + 1].isupper() and not _sentence_start(tokens, first) and self.syntax and any(
+                t.word and t.text[:1].isupper() for t in neighbours):
+            for a, b, _kind in self._names(s):
                 capitals = [t for t in tokens if a <= t.start and t.end <= b and t.word and t.text[:1].isupper()]
                 if a <= start and end <= b and (a, b) != (start, end) and len(capitals) > 1:
                     return text[a:b]
         return ""
+
+    def _names(self, s: _Sentence) -> list[tuple[int, int, str]]:
+        if s.names is None:
+            s.names = self.parser.names(s.text)
+        return s.names
 
     def examples_index(self, entry: Entry) -> ExampleIndex | None:
         """The entry's labelled examples, parsed and embedded (built on first use); None without examples."""

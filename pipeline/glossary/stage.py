@@ -96,7 +96,7 @@ def pre_edit_document(doc: Document, runner: GlossaryRunner) -> tuple[Document, 
         matcher = runner.matcher(lang)
         assert matcher is not None
         texts = [doc.sentences[i].text for i in indices]
-        for i, matches in zip(indices, matcher.find_many(texts, document_lemmas=matcher.document_lemmas(texts))):
+        for i, matches in zip(indices, matcher.find_many(texts, document=True)):
             if not matches:
                 continue
             sentence = sentences[i]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,22 @@ class Tag:
         return GENDERS.get(self.feats.get("Gender", ""), "")
 
 
+_CONTROLLER: Any = None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run numpy's BLAS on one thread inside the block: the models' matrices are small, and on a busy
+    machine a pool of BLAS threads makes each call some twenty times slower, not faster."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
 def models_dir() -> Path:
     """The folder of natasha's bundled models (found without importing natasha itself)."""
     spec = importlib.util.find_spec("natasha")
@@ -146,8 +163,9 @@ class Parser:
         out: list[Tree | None] = [None] * len(sentences)
         # batches of sentences of similar length pad less
         order = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
-        for i, markup in zip(order, model.map([list(sentences[i]) for i in order])):
-            out[i] = Tree.of([int(t.head_id) - 1 for t in markup.tokens], [t.rel for t in markup.tokens])
+        with one_blas_thread():
+            for i, markup in zip(order, model.map([list(sentences[i]) for i in order])):
+                out[i] = Tree.of([int(t.head_id) - 1 for t in markup.tokens], [t.rel for t in markup.tokens])
         return [t if t is not None else Tree((), ()) for t in out]
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[list[Tag]]:
@@ -155,14 +173,16 @@ class Parser:
         model = self._model("_morph", _MORPH, "Morph")
         out: list[list[Tag]] = [[] for _ in sentences]
         order = [i for i, s in enumerate(sentences) if s]
-        for i, markup in zip(order, model.map([list(sentences[i]) for i in order])):
-            out[i] = [Tag(t.pos, dict(t.feats)) for t in markup.tokens]
+        with one_blas_thread():
+            for i, markup in zip(order, model.map([list(sentences[i]) for i in order])):
+                out[i] = [Tag(t.pos, dict(t.feats)) for t in markup.tokens]
         return out
 
     def names(self, text: str) -> list[tuple[int, int, str]]:
         """Named entities in ``text``: ``(start, end, type)`` with type ``PER``, ``LOC`` or ``ORG``."""
         model = self._model("_ner", _NER, "NER")
-        return [(s.start, s.stop, s.type) for s in model(text).spans]
+        with one_blas_thread():
+            return [(s.start, s.stop, s.type) for s in model(text).spans]
 
     def vector(self, word: str) -> Any:
         """The navec vector of ``word`` (lower case), or None when it is not in the vocabulary."""
