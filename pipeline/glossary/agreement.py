@@ -274,10 +274,7 @@ class Agreement:
             if not any(p.pos == "NPRO" and "3per" in p.grammemes and p.gender == f.old_gender and p.number == "sing"
                        for p in tok.parses):
                 continue
-            rivals = [i for i in range(k) if i != head and tokens[i].top is not None and tokens[i].top.pos == "NOUN"
-                      and any(p.pos == "NOUN" and p.number == "sing" and p.gender == f.old_gender
-                              for p in tokens[i].parses)]
-            if rivals:
+            if any(i != head and self._singular_noun_of_old_gender(i) for i in range(k)):
                 return
             cases = {p.case for p in tok.parses if p.pos == "NPRO" and p.case}
             before = tokens[k - 1] if k else None
@@ -295,6 +292,15 @@ class Agreement:
                 self._predicate(k)  # «она стала» → «он стал»
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _singular_noun_of_old_gender(self, i: int) -> bool:
+        """Token ``i`` is a singular noun of the old noun's gender (by the tagger, else pymorphy's best reading)."""
+        f = self.forms
+        if self.tags is not None and i < len(self.tags) and self.tags[i].pos:
+            tag = self.tags[i]
+            return tag.pos in ("NOUN", "PROPN") and tag.gender == f.old_gender and tag.number == "sing"
+        top = self.tokens[i].top
+        return top is not None and top.pos == "NOUN" and top.gender == f.old_gender and top.number == "sing"
 
     def _agrees(self, p: Any) -> bool:
         """A pymorphy reading in the old noun's gender (singular) or the plural."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.glossary.match import Match, Matcher, pre_edit
+from pipeline.glossary.match import REVIEW_THRESHOLD, Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.target import UNVERIFIED, verify
 from pipeline.models import Document, Flag, Sentence, UNDETERMINED
@@ -53,11 +53,15 @@ SentenceKey = tuple[str, int]
 
 
 class GlossaryRunner:
-    """A glossary ready to use on documents: one :class:`Matcher` per source language, built on demand."""
+    """A glossary ready to use on documents: one :class:`Matcher` per source language, built on demand.
 
-    def __init__(self, glossary: Glossary, target_lang: str = "en") -> None:
+    ``review_threshold``: decisions by examples less confident than this flag the match and its sentence
+    ``needs-review``."""
+
+    def __init__(self, glossary: Glossary, target_lang: str = "en", *, review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.glossary = glossary
         self.target_lang = target_lang
+        self.review_threshold = review_threshold
         self.source_langs = {e.source_lang for e in glossary if _base(e.target_lang) == _base(target_lang)}
         self._matchers: dict[str, Matcher] = {}
 
@@ -67,7 +71,7 @@ class GlossaryRunner:
             return None
         if base not in self._matchers:
             pair = self.glossary.for_pair(base, self.target_lang)
-            self._matchers[base] = Matcher(pair, base)
+            self._matchers[base] = Matcher(pair, base, review_threshold=self.review_threshold)
         return self._matchers[base]
 
 
