@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.glossary.morph import CASES, PREPOSITION_CASES, Token, normalize
+from pipeline.glossary.morph import CASES, PREPOSITION_CASES, Morphology, Token, normalize
 from pipeline.glossary.syntax import Tag, Tree
 
 _MODIFIER_POS = ("ADJF", "PRTF", "NUMR")
@@ -132,3 +132,31 @@ def _narrow_by_neighbours(tokens, first, last, head, cands, narrow) -> None:
         if j < len(tokens) and tokens[j].word and tokens[j].top is not None and tokens[j].top.pos == "VERB":
             number = tokens[j].top.number
             narrow({cn for cn in cands if cn[0] == "nomn" and (not number or cn[1] == number)})
+
+
+def inflect_phrase(morph: Morphology, phrase: str, case: str, number: str) -> str:
+    """``phrase`` (a noun phrase in its dictionary form) with its head noun and the adjectives
+    before it put in ``case`` and ``number``; words after the head (complements) stay as they are."""
+    tokens = morph.tokenize(phrase)
+    head = next((i for i, t in enumerate(tokens) if t.word and any(
+        p.pos == "NOUN" and p.case == "nomn" for p in t.parses)), None)
+    if head is None:
+        return phrase
+    head_parse = next(p for p in tokens[head].parses if p.pos == "NOUN" and p.case == "nomn")
+    gender = head_parse.gender
+    anim = "anim" if "anim" in head_parse.grammemes else "inan"
+    out = []
+    cursor = 0
+    for i, tok in enumerate(tokens):
+        out.append(phrase[cursor : tok.start])
+        word = tok.text
+        if i == head:
+            word = morph.inflect_word(tok.text, case, number) or tok.text
+        elif i < head and tok.word and any(p.pos in ("ADJF", "PRTF") for p in tok.parses):
+            word = morph.inflect_word(tok.text, case, number, gender=gender, anim=anim) or tok.text
+        if tok.text[:1].isupper() and word[:1].islower():
+            word = word[:1].upper() + word[1:]
+        out.append(word)
+        cursor = tok.end
+    out.append(phrase[cursor:])
+    return "".join(out)

@@ -23,8 +23,9 @@ from typing import Any
 
 from pipeline.glossary.agreement import Agreement, Forms
 from pipeline.glossary.examples import Context, ExampleIndex, Neighbour, Vectors, Vote, context_of
-from pipeline.glossary.grammar import case_number
+from pipeline.glossary.grammar import case_number, inflect_phrase
 from pipeline.glossary.model import Entry, Glossary
+from pipeline.glossary.names import inside_name, sentence_start
 from pipeline.glossary.morph import Morphology, Token, match_case, normalize
 from pipeline.glossary.rules import RuleSet, Site, evaluate
 from pipeline.glossary.syntax import Parser, Tag, Tree, default_parser
@@ -34,7 +35,6 @@ SKIP = "skip"
 REVIEW_THRESHOLD = 0.75
 """Decisions by examples less confident than this are flagged ``needs_review``."""
 
-_QUOTES = {"«": "»", "“": "”", "„": "“", '"': '"', "‘": "’"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,33 +292,7 @@ class Matcher:
         return APPLY, "no rule held (default apply)" if comp.ruleset.rules else "no context rules", None
 
     def _inside_name(self, s: _Sentence, first: int, last: int) -> str:
-        """The name a common-noun term is part of, or empty.
-
-        A name is a quoted capitalised phrase without a verb that follows the noun it names (сеть кофеен
-        «Золотая цепочка», криптобиржа «Цепочка») or that the name model marks («Цепочка» привлекла …);
-        or a capitalised term inside a longer named entity with more than one capital (компания Цепочка Блоков
-        Групп; not a stray capital as in «…, Государственное управление и социальные услуги»)."""
-        text, tokens = s.text, s.tokens
-        start, end = tokens[first].start, tokens[last].end
-        quoted = _quoted(text, start, end)
-        if quoted is not None:
-            qs, qe = quoted
-            inner = [t for t in tokens if qs <= t.start and t.end <= qe and t.word]
-            if inner and inner[0].text[:1].isupper() and len(inner) <= 6 and not any(
-                    t.top is not None and t.top.pos in ("VERB", "INFN") for t in inner):
-                before = [t for t in tokens if t.end < qs]
-                if before and before[-1].word and before[-1].has_pos("NOUN"):
-                    return text[qs:qe]
-                if self.syntax and any(a < qe and qs < b for a, b, _kind in self._names(s)):
-                    return text[qs:qe]
-        neighbours = [tokens[i] for i in (first - 1, last + 1) if 0 <= i < len(tokens)]
-        if text[start:start + 1].isupper() and not _sentence_start(tokens, first) and self.syntax and any(
-                t.word and t.text[:1].isupper() for t in neighbours):
-            for a, b, _kind in self._names(s):
-                capitals = [t for t in tokens if a <= t.start and t.end <= b and t.word and t.text[:1].isupper()]
-                if a <= start and end <= b and (a, b) != (start, end) and len(capitals) > 1:
-                    return text[a:b]
-        return ""
+        return inside_name(s.text, s.tokens, first, last, (lambda: self._names(s)) if self.syntax else None)
 
     def _names(self, s: _Sentence) -> list[tuple[int, int, str]]:
         if s.names is None:
@@ -402,7 +376,7 @@ class Matcher:
                     number = "sing"
                 form = self.inflect_phrase(entry.mt_form, case, number)
                 grammar = f"{case},{number}"
-        return match_case(form, matched, sentence_start=_sentence_start(s.tokens, first)), grammar
+        return match_case(form, matched, sentence_start=sentence_start(s.tokens, first)), grammar
 
     def _mt_head(self, entry: Entry) -> tuple[str, str]:
         """Gender and animacy of the head noun of ``entry.mt_form`` (empty when it has none)."""
@@ -435,35 +409,9 @@ class Matcher:
         return tuple((s.tokens[k].start, s.tokens[k].end, form) for k, form in sorted(edits.items()))
 
     def inflect_phrase(self, phrase: str, case: str, number: str) -> str:
-        """``phrase`` (a noun phrase in its dictionary form) with its head noun and the adjectives
-        before it put in ``case`` and ``number``; words after the head (complements) stay as they are."""
-        tokens = self.morph.tokenize(phrase)
-        words = [i for i, t in enumerate(tokens) if t.word]
-        head = None
-        for i in words:
-            if any(p.pos == "NOUN" and p.case == "nomn" for p in tokens[i].parses):
-                head = i
-                break
-        if head is None:
-            return phrase
-        head_parse = next(p for p in tokens[head].parses if p.pos == "NOUN" and p.case == "nomn")
-        gender = head_parse.gender
-        anim = "anim" if "anim" in head_parse.grammemes else "inan"
-        out = []
-        cursor = 0
-        for i, tok in enumerate(tokens):
-            out.append(phrase[cursor : tok.start])
-            word = tok.text
-            if i == head:
-                word = self.morph.inflect_word(tok.text, case, number) or tok.text
-            elif i < head and tok.word and any(p.pos in ("ADJF", "PRTF") for p in tok.parses):
-                word = self.morph.inflect_word(tok.text, case, number, gender=gender, anim=anim) or tok.text
-            if tok.text[:1].isupper() and word[:1].islower():
-                word = word[:1].upper() + word[1:]
-            out.append(word)
-            cursor = tok.end
-        out.append(phrase[cursor:])
-        return "".join(out)
+        """``phrase`` (a noun phrase in its dictionary form) in ``case`` and ``number``
+        (see :func:`pipeline.glossary.grammar.inflect_phrase`)."""
+        return inflect_phrase(self.morph, phrase, case, number)
 
 
 def pre_edit(text: str, matches: Sequence[Match]) -> str:
@@ -486,23 +434,3 @@ def pre_edit(text: str, matches: Sequence[Match]) -> str:
 def _standalone(text: str, start: int, end: int) -> bool:
     """The match is a whole word: no letter or digit glued to it on either side («G20» is not in «G207»)."""
     return not (start > 0 and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum())
-
-
-def _sentence_start(tokens: Sequence[Token], first: int) -> bool:
-    """Token ``first`` opens the sentence (possibly after an opening quote, bracket or dash)."""
-    return all(not t.word for t in tokens[:first])
-
-
-def _quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The innermost pair of quotes around ``text[start:end]`` (offsets of its inside), if any."""
-    stack: list[tuple[str, int]] = []
-    best = None
-    for i, ch in enumerate(text):
-        if stack and ch == _QUOTES[stack[-1][0]] and (ch != stack[-1][0] or i > stack[-1][1]):
-            opener, at = stack.pop()
-            if at < start and end <= i:
-                if best is None or at >= best[0]:
-                    best = (at + 1, i)
-        elif ch in _QUOTES:
-            stack.append((ch, i))
-    return best
