@@ -334,7 +334,7 @@ class Agreement:
             if accept(p):
                 form = p.inflect(grammemes(p))
                 if form is not None:
-                    return form.word
+                    return _closest_form(p, form, tok.text)
         return None
 
     def _set(self, k: int, form: str | None) -> None:
@@ -344,6 +344,23 @@ class Agreement:
         if tok.text[:1].isupper():
             form = form[:1].upper() + form[1:]
         self.edits[k] = form
+
+
+def _closest_form(parse: Any, form: Any, word: str) -> str:
+    """Of the forms of ``parse``'s lexeme with ``form``'s grammemes, the one sharing most of its beginning
+    with ``word``: «лучшей» → «лучшим», not «наихорошим» (pymorphy files «лучший» under «хороший»)."""
+    key = normalize(word)
+    if normalize(form.word)[:1] == key[:1]:
+        return form.word
+    same = [f.word for f in parse.lexeme if f.tag.grammemes == form.tag.grammemes]
+    return max(same, key=lambda w: (len(_common_prefix(normalize(w), key)), -len(w)), default=form.word)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
 
 
 def _case(p: Any) -> str:
