@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.glossary.morph import Token, normalize
+from pipeline.glossary.rules import distances
 from pipeline.glossary.syntax import Parser, Tree, one_blas_thread
 
 APPLY = "apply"
@@ -38,7 +39,6 @@ DISTANCE_WEIGHTS = {0: 0.0, 1: 1.0, 2: 0.5, 3: 0.2}
 """Weight of a context word by its distance from the term in the tree (the term itself counts nothing)."""
 SENTENCE_WEIGHT = 0.1
 """Weight of the sentence's other content words."""
-POS_WEIGHTS: dict[str, float] = {}
 RARITY_SCALE = 1e7
 RARITY_POWER = 1.0
 """A word's weight is multiplied by its rarity (see :meth:`Vectors.rarity`) to this power."""
@@ -97,8 +97,6 @@ class Context:
 
 def context_of(tokens: Sequence[Token], tree: Tree | None, first: int, last: int) -> Context:
     """The content words of the sentence, weighted by their distance from the term's words in ``tree``."""
-    from pipeline.glossary.rules import distances
-
     span = range(first, last + 1)
     near = distances(tree, list(span), max(DISTANCE_WEIGHTS)) if tree is not None and len(tree) == len(tokens) else {}
     words: dict[str, float] = {}
@@ -109,7 +107,6 @@ def context_of(tokens: Sequence[Token], tree: Tree | None, first: int, last: int
         if lemma is None:
             continue
         weight = DISTANCE_WEIGHTS.get(near[i], SENTENCE_WEIGHT) if i in near else SENTENCE_WEIGHT
-        weight *= POS_WEIGHTS.get(tok.top.pos, 1.0) if tok.top is not None else 1.0
         words[lemma] = max(words.get(lemma, 0.0), weight)
     return Context(tuple(words), tuple(words.values()))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.glossary.agreement import Agreement, Forms
-from pipeline.glossary.examples import Context, ExampleIndex, Neighbour, Vectors, Vote, context_of
+from pipeline.glossary.examples import ExampleIndex, Neighbour, Vectors, Vote, context_of
 from pipeline.glossary.grammar import case_number, inflect_phrase
 from pipeline.glossary.model import Entry, Glossary
 from pipeline.glossary.names import inside_name, sentence_start
@@ -331,16 +331,6 @@ class Matcher:
                  if n and all(self._token_matches(tokens, i, k, comp) for k in range(n))
                  and _standalone(text, tokens[i].start, tokens[i + n - 1].end)]
         return tokens, spans
-
-    def context(self, text: str, entry: Entry) -> Context | None:
-        """The context :mod:`pipeline.glossary.examples` compares for the first occurrence of ``entry`` in
-        ``text`` (None when it does not occur)."""
-        comp = next(c for c in self._compiled if c.entry.id == entry.id)
-        tokens, spans = self._occurrences(text, comp)
-        if not spans:
-            return None
-        tree = self.parser.parse([[t.text for t in tokens]])[0] if self.syntax else None
-        return context_of(tokens, tree if tree is not None and len(tree) == len(tokens) else None, *spans[0])
 
     def _match(self, s: _Sentence, first: int, last: int, comp: _Compiled,
                decided: tuple[str, str, Vote | None]) -> Match:
