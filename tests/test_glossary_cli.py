@@ -10,7 +10,7 @@ from pipeline.cli import app
 from tests.conftest import GLOSSARY
 
 runner = CliRunner()
-KEYS = ["line", "entry", "matched", "action", "reason", "source_replacement"]
+KEYS = ["line", "entry", "matched", "action", "reason", "source_replacement", "confidence", "needs_review"]
 
 
 def test_check_json_contract(tmp_path):
@@ -38,7 +38,7 @@ def test_check_csv_and_empty_result(tmp_path):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == ",".join(KEYS)
-    assert lines[1].startswith("0,blockchain-chain-of-blocks,Цепочка блоков,apply,") and lines[1].endswith(",Блокчейн")
+    assert lines[1].startswith("0,blockchain-chain-of-blocks,Цепочка блоков,apply,") and lines[1].endswith(",Блокчейн,,")
     text.write_text("Погода хорошая.\n", encoding="utf-8")
     result = runner.invoke(app, ["glossary", "check", str(text), "--glossary", str(GLOSSARY)])
     assert result.exit_code == 0 and json.loads(result.stdout) == []

@@ -67,7 +67,7 @@ def test_every_error_is_reported_with_file_and_line(tmp_path):
     assert "duplicate id 'a' (first defined at" in text
     assert "unknown language code 'xx'" in text
     assert "malformed rule: rule 1: unknown test 'nearby'" in text
-    assert "3 cells, the header has 12 columns" in text
+    assert "3 cells, the header has 13 columns" in text
     assert "'инвесторов' is not a lemma" in text and "'инвестор'" in text
     assert "'stem' is not one of lemma, form, exact" in text
     with pytest.raises(GlossaryError, match=r"g\.tsv:4: duplicate id"):

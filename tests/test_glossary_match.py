@@ -207,7 +207,7 @@ def test_layer_two_is_one_term(ru_matcher):
 
 def test_capital_kept_at_sentence_start_and_after_quote(ru_matcher):
     assert _blockchain(ru_matcher, "Цепочкой пользуются инвесторы.").replacement == "Блокчейном"
-    assert _blockchain(ru_matcher, "«Цепочка» привлекла инвесторов.").replacement == "Блокчейн"
+    assert _blockchain(ru_matcher, "«Цепочка позволит банкам сэкономить», — сказал министр.").replacement == "Блокчейн"
 
 
 def test_no_match_without_the_term(ru_matcher):
@@ -295,3 +295,87 @@ def test_gov_and_coord_reasons():
     assert _decide("apply if coord финтех; else skip", "Регулятор говорит о финтехе и цепочках.") == (
         "apply", "coord «финтехе» (rule 1)"
     )
+
+
+# -- token boundaries, names, the tree ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("match", ["form", "exact", "lemma"])
+def test_digits_and_latin_letters_keep_their_token_boundaries(match):
+    from pipeline.glossary import Entry, Glossary, Matcher
+
+    matcher = Matcher(Glossary((Entry("g20", "G20", "ru", "G20", "en", match=match, mt_form="G20"),)), "ru")
+    sentence = "Лидеры G7, G20 и G207 встретились; G2 и G-20 не пришли."
+    found = matcher.find(sentence)
+    assert [m.matched for m in found] == ["G20"]
+    assert pre_edit(sentence, found) == sentence  # nothing becomes G207 or G2020
+    assert matcher.find("Саммит G7 прошёл в Риме.") == []
+    assert matcher.find("Саммит G207 прошёл.") == [] and matcher.find("СаммитG20 прошёл.") == []
+
+
+@pytest.mark.parametrize("sentence,name", [
+    ("Сеть пекарен «Золотая цепочка» открыла точку рядом с биржей токенов.", "Золотая цепочка"),
+    ("Криптобиржа «Цепочка» выпустила токены.", "Цепочка"),
+    ("«Цепочка» привлекла инвесторов в токены.", "Цепочка"),
+    ("Фонд «Цепочка добра» принимает пожертвования в токенах.", "Цепочка добра"),
+])
+def test_terms_inside_names_are_left_alone(ru_matcher, sentence, name):
+    m = _blockchain(ru_matcher, sentence)
+    assert (m.action, m.reason) == ("skip", f"inside the name «{name}»")
+
+
+def test_a_quotation_is_not_a_name(ru_matcher):
+    m = _blockchain(ru_matcher, "«Цепочка позволит банкам сэкономить на токенах», — сказал министр.")
+    assert m.action == "apply"
+
+
+@pytest.mark.parametrize("rules,sentence,action", [
+    # adj: any adjective or participle modifying the term, wherever it stands
+    ("skip if adj золотой; else apply", "Бабушка подарила золотую тонкую цепочку.", "skip"),
+    ("skip if adj золотой; else apply", "Цепочка, подаренная бабушкой, была золотой.", "apply"),  # a predicate
+    ("skip if adj золотой; else apply", "Золотой кулон висел на цепочке.", "apply"),  # «золотой» modifies «кулон»
+    # dep: what depends on the term, with or without a preposition
+    ("skip if dep кулон; else apply", "Она носит цепочку с кулоном.", "skip"),
+    ("skip if dep кулон; else apply", "Кулон лежал рядом, а цепочка висела на гвозде.", "apply"),
+    # linked: at most N links away in the tree, not anywhere in the sentence
+    ("apply if linked токен within 1; else skip", "Цепочка хранит токены.", "skip"),  # «токены»: 2 links away
+    ("apply if linked токен; else skip", "Цепочка хранит токены.", "apply"),
+    ("apply if linked токен within 1; else skip", "Цепочка токенов растёт.", "apply"),
+    # next-gen: a complement, bare or with «из»
+    ("skip if next-gen; else apply", "Мальчик сделал цепочку из скрепок.", "skip"),
+    ("skip if next-gen; else apply", "Данные перенесли из цепочки в реестр.", "apply"),
+])
+def test_rules_read_the_tree(rules, sentence, action):
+    assert _decide(rules, sentence)[0] == action
+
+
+def test_no_parse_without_a_need():
+    from pipeline.glossary import Entry, Glossary, Matcher
+
+    class NoParser:
+        def __getattr__(self, name):
+            raise AssertionError(f"the parser was used ({name})")
+
+    entries = (Entry("ai", "ии", "ru", "AI", "en", match="form", mt_form="ИИ"),
+               Entry("fintech", "fintech", "ru", "fintech", "en", match="form", mt_form="fintech"))
+    matcher = Matcher(Glossary(entries), "ru", parser=NoParser())
+    found = matcher.find("Компании (ии) и Fintech растут.")
+    assert [(m.entry.id, m.replacement) for m in found] == [("ai", "ИИ"), ("fintech", "fintech")]
+
+
+def test_importing_the_glossary_loads_no_model():
+    import subprocess
+    import sys
+
+    heavy = ("natasha", "slovnet", "navec", "numpy", "torch", "transformers", "pandas", "ctranslate2", "argostranslate")
+    code = "import sys, pipeline.glossary; print(','.join(m for m in %r if m in sys.modules))" % (heavy,)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_a_cycle_in_a_parse_is_broken():
+    from pipeline.glossary.syntax import Tree
+
+    tree = Tree.of([1, 2, 0, 7], ["nsubj", "obj", "root", "punct"])
+    assert tree.heads[3] == -1  # outside the sentence
+    assert -1 in tree.heads[:3] and sorted(tree.subtree(next(i for i in range(3) if tree.heads[i] == -1))) == [0, 1, 2]

@@ -120,6 +120,27 @@ def test_untranslated_sentences_are_not_checked(pre):
     assert {r["target_check"] for r in rows} == {""}
 
 
+def test_sentences_carry_their_terms_and_the_review_flag(seed_glossary):
+    from pipeline.glossary.stage import FLAG_NEEDS_REVIEW, GlossaryRunner, pre_edit_document, report_row
+
+    doc = _doc("Инвесторы вкладывают деньги в цепочки.", "Погода была хорошей.")
+    out = pre_edit_document(doc, GlossaryRunner(seed_glossary, "en", review_threshold=1.01))
+    s0, s1 = out.sentences
+    [term] = s0.terms
+    assert (term.entry, term.matched, term.action, term.replacement) == ("blockchain", "цепочки", "apply", "блокчейны")
+    assert term.confidence is not None and term.needs_review and FLAG_NEEDS_REVIEW in s0.flags
+    assert s1.terms == () and FLAG_NEEDS_REVIEW not in s1.flags
+    row = report_row(s0, term)
+    assert list(row) == list(REPORT_COLUMNS) and row["needs_review"] == "yes" and float(row["confidence"]) > 0.5
+    # after translation the terms carry the target check
+    (checked,) = post_edit_documents([_translate(out, "Investors put money into chains.", "")], seed_glossary)
+    assert checked.sentences[0].terms[0].target_check == "post-edited"
+    # a rule's decision has no confidence and is not flagged
+    out = pre_edit_document(_doc("Пандемия нарушила цепочки поставок."), GlossaryRunner(seed_glossary, "en"))
+    [term] = out.sentences[0].terms
+    assert (term.action, term.confidence, term.needs_review) == ("skip", None, False)
+
+
 def test_english_sentences_are_left_alone(seed_glossary):
     doc = _doc("The chain broke.", lang="en")
     (out,) = pre_edit_documents([doc], seed_glossary)
@@ -141,12 +162,16 @@ def test_target_matching_and_post_edit_rules():
     assert post_edit("«Chains grow.»", ["chain"], "blockchain", 1) == ("«Blockchains grow.»", 1)
 
 
-def test_skipped_and_applied_in_one_sentence_are_not_post_edited(ru_matcher):
+def test_skipped_and_applied_in_one_sentence(ru_matcher):
     matches = ru_matcher.find("Инвесторы обсуждают цепочки поставок и цепочку для токенов.")
     assert [m.action for m in matches] == ["skip", "apply"]
+    # one rendering per match, in source order: only the applied one is post-edited
     text, checks = verify("Investors discuss supply chains and the chain for tokens.", matches)
-    assert text == "Investors discuss supply chains and the chain for tokens."
-    assert checks["blockchain"].status == "unverified"
+    assert text == "Investors discuss supply chains and the blockchain for tokens."
+    assert checks["blockchain"].status == "post-edited"
+    # otherwise nothing tells which «chain» is which: left as it is, and unverified
+    text, checks = verify("Investors discuss chains.", matches)
+    assert text == "Investors discuss chains." and checks["blockchain"].status == "unverified"
 
 
 def test_the_glossary_stages_sit_around_translation():

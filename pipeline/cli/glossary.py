@@ -16,7 +16,7 @@ from pipeline.cli.common import app, err_console, handle_errors, read_text_argum
 sub = typer.Typer(help="Terminology glossaries: check, validate, export, import.", no_args_is_help=True)
 app.add_typer(sub, name="glossary")
 
-CHECK_COLUMNS = ("line", "entry", "matched", "action", "reason", "source_replacement")
+CHECK_COLUMNS = ("line", "entry", "matched", "action", "reason", "source_replacement", "confidence", "needs_review")
 
 
 class CheckFormat(str, Enum):
@@ -52,7 +52,8 @@ def check(
     glossary: GlossaryOption = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.json,
 ) -> None:
-    """Print every glossary term found in FILE, with the decision (apply/skip) and its reason."""
+    """Print every glossary term found in FILE, with the decision (apply/skip), the rule or examples that
+    decided it, and the confidence of a decision by examples."""
     from pipeline.errors import InputError
     from pipeline.glossary import Matcher, load_glossary
     from pipeline.glossary.fileformat import is_known_language
@@ -61,18 +62,20 @@ def check(
         raise InputError(f"unknown language code {lang!r} (use an ISO 639 code such as 'ru')")
     text = read_text_argument(file)
     matcher = Matcher(load_glossary(_glossary_path(glossary)), lang)
+    lines = [(number, line) for number, line in enumerate(text.splitlines()) if line.strip()]
     records = []
-    for number, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        for m in matcher.find(line):
+    for (number, _), found in zip(lines, matcher.find_many([line for _, line in lines])):
+        for m in found:
             records.append({"line": number, **m.record()})
     if fmt is CheckFormat.json:
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(CHECK_COLUMNS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        for record in records:
+            confidence = record["confidence"]
+            writer.writerow({**record, "confidence": "" if confidence is None else f"{confidence:.4f}",
+                             "needs_review": "yes" if record["needs_review"] else ""})
 
 
 @sub.command()

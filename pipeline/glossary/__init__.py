@@ -6,11 +6,12 @@ Usable on its own, without the rest of the pipeline::
 
     glossary = load_glossary("glossary")              # a .tsv file or a folder of them
     for m in check_text(glossary, "Инвесторы вкладывают в цепочки.", lang="ru"):
-        print(m.entry.id, m.matched, m.action, m.replacement, m.reason)
+        print(m.entry.id, m.matched, m.action, m.replacement, m.reason, m.confidence, m.needs_review)
     mt_source, matches = apply_text(glossary, "Инвесторы вкладывают в цепочки.", lang="ru")
     fixed, checks = verify("Investors invest in chains.", matches)
 
-Heavy parts (pymorphy3's dictionaries) load on first use.
+Heavy parts (pymorphy3's dictionaries; the Russian syntax, morphology and name models and the word
+vectors of :mod:`pipeline.glossary.syntax`) load on first use, the models only when a sentence needs them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 from pipeline.glossary.fileformat import (
     GlossaryIssue, format_issues, load_glossary, read_glossary, validate_glossary, write_glossary,
 )
-from pipeline.glossary.match import APPLY, SKIP, Match, Matcher, pre_edit
+from pipeline.glossary.examples import Example
+from pipeline.glossary.match import APPLY, REVIEW_THRESHOLD, SKIP, Match, Matcher, pre_edit
 from pipeline.glossary.model import COLUMNS, Entry, Glossary
 from pipeline.glossary.rules import RuleSyntaxError, parse_rules
 from pipeline.glossary.target import OK, POST_EDITED, UNVERIFIED, TargetCheck, verify
@@ -48,8 +50,8 @@ def __getattr__(name: str):  # the converters import lxml/csv only when asked fo
 
 
 __all__ = [
-    "APPLY", "COLUMNS", "OK", "POST_EDITED", "SKIP", "UNVERIFIED",
-    "Entry", "Glossary", "GlossaryIssue", "Match", "Matcher", "RuleSyntaxError", "TargetCheck",
+    "APPLY", "COLUMNS", "OK", "POST_EDITED", "REVIEW_THRESHOLD", "SKIP", "UNVERIFIED",
+    "Entry", "Example", "Glossary", "GlossaryIssue", "Match", "Matcher", "RuleSyntaxError", "TargetCheck",
     "apply_text", "check_text", "export_csv", "export_tbx", "format_issues", "import_csv", "import_tbx",
     "load_glossary", "parse_rules", "parse_tbx", "pre_edit", "read_glossary", "tbx_bytes",
     "validate_glossary", "verify", "write_glossary",

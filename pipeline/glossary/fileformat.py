@@ -18,6 +18,7 @@ from pipeline.errors import GlossaryError
 from pipeline.glossary.model import (
     COLUMNS, INFLECT_MODES, LIST_SEPARATOR, MATCH_MODES, REQUIRED_COLUMNS, Entry, Glossary,
 )
+from pipeline.glossary.examples import Example, ExampleError, parse_examples
 from pipeline.glossary.rules import RuleSyntaxError, parse_rules
 
 SUFFIX = ".tsv"
@@ -66,6 +67,7 @@ def read_glossary(path: Path) -> tuple[Glossary, list[GlossaryIssue]]:
                 seen[entry_id] = origin
         entries.extend(e for e in file_entries if e.origin not in duplicates)
     issues.extend(_lemma_issues(entries))
+    issues.extend(_example_issues(Glossary(tuple(entries))))
     issues.sort(key=lambda i: (i.path, i.line))
     return Glossary(tuple(entries), tuple(str(f) for f in files)), issues
 
@@ -179,6 +181,11 @@ def _entry(row: dict[str, str], origin: str) -> tuple[Entry | None, list[str]]:
     target = row.get("target_term", "")
     if target and any(r.lower() == target.lower() for r in renderings):
         problems.append("wrong_renderings lists the target term itself")
+    examples: tuple[Example, ...] = ()
+    try:
+        examples = parse_examples(row.get("examples", ""))
+    except ExampleError as exc:
+        problems.append(f"examples: {exc}")
     if problems:
         return None, problems
     return (
@@ -195,6 +202,7 @@ def _entry(row: dict[str, str], origin: str) -> tuple[Entry | None, list[str]]:
             inflect=inflect,
             note=row.get("note", ""),
             domain=row.get("domain", ""),
+            examples=examples,
             origin=origin,
         ),
         [],
@@ -241,6 +249,28 @@ def _lemma_issues(entries: Iterable[Entry]) -> list[GlossaryIssue]:
                 issues.append(GlossaryIssue(
                     path, int(line), f"malformed rule: {word!r} is not a lemma (write its dictionary form, e.g. {suggestion!r})"
                 ))
+    return issues
+
+
+def _example_issues(glossary: Glossary) -> list[GlossaryIssue]:
+    """Examples in which the entry does not occur exactly once (matched as in a run, every entry of the
+    language competing for the words), so that each example says one thing about one occurrence."""
+    from pipeline.glossary.match import Matcher
+
+    issues = []
+    langs = sorted({e.source_lang for e in glossary if e.examples})
+    for lang in langs:
+        matcher = Matcher(glossary, lang)
+        for entry in matcher.glossary:
+            for number, example in enumerate(entry.examples, 1):
+                found = [m for m in matcher.candidates(example.text) if m == entry.id]
+                if len(found) != 1:
+                    path, line = entry.origin.rsplit(":", 1) if ":" in entry.origin else (entry.origin, "0")
+                    what = "does not occur" if not found else f"occurs {len(found)} times"
+                    issues.append(GlossaryIssue(path, int(line), (
+                        f"examples: in example {number} ({example.label}: {example.text[:50]!r}) the term {what}; "
+                        "an example holds it exactly once"
+                    )))
     return issues
 
 

@@ -1,22 +1,40 @@
 """Finding glossary terms in source text, deciding each occurrence, and pre-editing the source.
 
 :class:`Matcher` compiles the entries of one source language once; ``find``
-returns every occurrence with its decision (``apply`` or ``skip``), the reason
-and, when applied, the MT-friendly replacement inflected to the case and
-number of the matched word; ``pre_edit`` writes the replacements into the text.
+returns every occurrence with its decision (``apply`` or ``skip``), the reason,
+a confidence where the decision came from the entry's examples and, when
+applied, the MT-friendly replacement inflected to the case and number of the
+matched word, with the words agreeing with it re-inflected; ``pre_edit`` writes
+the replacements into the text.
+
+A decision is made in this order: a common noun inside a name («сеть кофеен
+«Золотая цепочка»») is left alone; then the entry's context rules
+(:mod:`pipeline.glossary.rules`), the first that holds; then its labelled
+examples (:mod:`pipeline.glossary.examples`); an entry with neither applies.
+Russian sentences holding a term whose rules, examples or inflection need the
+syntax are parsed (:mod:`pipeline.glossary.syntax`), once, and only those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from pipeline.glossary.agreement import Agreement, Forms
+from pipeline.glossary.examples import ExampleIndex, Neighbour, Vectors, Vote, context_of
+from pipeline.glossary.grammar import case_number, inflect_phrase
 from pipeline.glossary.model import Entry, Glossary
-from pipeline.glossary.morph import CASES, PREPOSITION_CASES, Morphology, Token, match_case, normalize
+from pipeline.glossary.names import inside_name, sentence_start
+from pipeline.glossary.morph import Morphology, Token, match_case, normalize
 from pipeline.glossary.rules import RuleSet, Site, evaluate
+from pipeline.glossary.syntax import Parser, Tag, Tree, default_parser
 
 APPLY = "apply"
 SKIP = "skip"
+REVIEW_THRESHOLD = 0.75
+"""Decisions by examples less confident than this are flagged ``needs_review``."""
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +48,7 @@ class Match:
     matched: str
     action: str
     reason: str
+    """The rule, the examples or the name that decided, in words."""
     replacement: str = ""
     """The text that replaces ``matched`` before MT (``matched`` itself when the entry has no MT form); empty when skipped."""
     grammar: str = ""
@@ -37,47 +56,117 @@ class Match:
     agreement: tuple[tuple[int, int, str], ...] = ()
     """Words outside the match that agree with it, re-inflected to agree with the replacement
     (``(start, end, new form)``): «новая цепочка» → «новый блокчейн», «цепочка позволила» → «блокчейн позволил»."""
+    confidence: float | None = None
+    """How sure a decision by examples is (0.5-1); None for a rule, a name or an entry without either."""
+    needs_review: bool = False
+    """Decided by examples below the matcher's review threshold."""
+    neighbours: tuple[Neighbour, ...] = field(default=(), compare=False)
+    """The examples that voted, nearest first (decisions by examples only)."""
 
     @property
     def applied(self) -> bool:
         return self.action == APPLY
 
-    def record(self) -> dict[str, str]:
+    def record(self) -> dict[str, Any]:
         return {
             "entry": self.entry.id,
             "matched": self.matched,
             "action": self.action,
             "reason": self.reason,
             "source_replacement": self.replacement if self.applied else "",
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "needs_review": self.needs_review,
         }
+
+    def term(self, target_check: str = "") -> Any:
+        """The match as the flat :class:`pipeline.models.TermMatch` record a sentence carries."""
+        from pipeline.models import TermMatch
+
+        return TermMatch(
+            entry=self.entry.id, start=self.start, end=self.end, matched=self.matched, action=self.action,
+            reason=self.reason, replacement=self.replacement if self.applied else "", confidence=self.confidence,
+            needs_review=self.needs_review, target_term=self.entry.target_term, note=self.entry.note,
+            target_check=target_check,
+        )
 
 
 @dataclass(frozen=True)
 class _Compiled:
     entry: Entry
     words: tuple[frozenset[str], ...]
-    """Per term word: the keys a text token must share (lemmas, or the written form)."""
+    """Per term token: the keys a text token must share (lemmas, or the written form)."""
+    glued: tuple[bool, ...]
+    """Per term token: written right after the previous one, without a space («G20»: «G», «20»)."""
     head: int
     """Index of the term word whose case and number the replacement takes."""
     head_lemma: str
     ruleset: RuleSet
 
+    @property
+    def common(self) -> bool:
+        """A common noun (lower-case term): left alone inside a name."""
+        return self.entry.source_term[:1].islower()
+
+    @property
+    def inflects(self) -> bool:
+        return bool(self.entry.mt_form) and self.entry.inflect_mode in ("full", "case")
+
+
+@dataclass
+class _Sentence:
+    """One segment while it is being matched: its tokens, candidates and (when needed) its parse."""
+
+    text: str
+    tokens: list[Token]
+    candidates: list[tuple[int, int, _Compiled]]
+    tree: Tree | None = None
+    tags: list[Tag] | None = None
+    names: list[tuple[int, int, str]] | None = None
+    """Named entities, found when a term first needs them."""
+
 
 class Matcher:
-    """The entries of ``glossary`` for one source language, ready to match."""
+    """The entries of ``glossary`` for one source language, ready to match.
 
-    def __init__(self, glossary: Glossary, source_lang: str = "ru", *, morphology: Morphology | None = None) -> None:
+    ``parser`` gives the Russian syntax (the process's shared one by default; its
+    models load when a sentence first needs them). ``review_threshold``: decisions
+    by examples below this confidence are flagged ``needs_review``.
+    """
+
+    def __init__(self, glossary: Glossary, source_lang: str = "ru", *, morphology: Morphology | None = None,
+                 parser: Parser | None = None, review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.glossary = glossary.for_pair(source_lang)
         self.source_lang = source_lang
-        self.morph = morphology or Morphology("ru" if source_lang.split("-")[0].split("_")[0] == "ru" else source_lang)
+        base = source_lang.split("-")[0].split("_")[0].lower()
+        self.morph = morphology or Morphology("ru" if base == "ru" else source_lang)
+        self._parser = parser
+        self.syntax = base == "ru"
+        """Whether sentences are parsed (Russian only)."""
+        self.review_threshold = review_threshold
         self._compiled = [self._compile(e) for e in self.glossary]
+        self._by_first: dict[str, list[_Compiled]] = {}
+        """Entries by the keys of their first token, so that a text token is tried only against the entries
+        that may start with it."""
+        for comp in self._compiled:
+            for key in comp.words[0] if comp.words else ():
+                self._by_first.setdefault(key, []).append(comp)
         self._heads: dict[str, tuple[str, str]] = {}
+        self._indexes: dict[str, ExampleIndex | None] = {}
+        self._vectors: Vectors | None = None
+
+    @property
+    def parser(self) -> Parser:
+        if self._parser is None:
+            self._parser = default_parser()
+        return self._parser
 
     def _compile(self, entry: Entry) -> _Compiled:
-        tokens = [t for t in self.morph.tokenize(entry.source_term) if t.word]
+        tokens = self.morph.tokenize(entry.source_term)
         words: list[frozenset[str]] = []
-        for tok in tokens:
-            if entry.match == "exact":
+        glued: list[bool] = []
+        for k, tok in enumerate(tokens):
+            glued.append(k > 0 and tok.start == tokens[k - 1].end)
+            if entry.match == "exact" or not tok.word:
                 words.append(frozenset({tok.text}))
             elif entry.match == "form":
                 words.append(frozenset({tok.key}))
@@ -89,7 +178,10 @@ class Matcher:
             if noun:
                 head, head_lemma = i, normalize(noun[0].lemma)
                 break
-        return _Compiled(entry, tuple(words), head, head_lemma, entry.ruleset)
+        return _Compiled(entry, tuple(words), tuple(glued), head, head_lemma, entry.ruleset)
+
+    def _needs_parse(self, comp: _Compiled) -> bool:
+        return self.syntax and (comp.ruleset.needs_syntax or bool(comp.entry.examples) or comp.inflects)
 
     # -- finding -------------------------------------------------------------------------------------------
 
@@ -107,16 +199,57 @@ class Matcher:
 
     def find(self, text: str, *, document_lemmas: frozenset[str] | None = None) -> list[Match]:
         """Every glossary term in ``text`` (one segment), decided, in text order."""
+        return self.find_many([text], document_lemmas=document_lemmas)[0]
+
+    def find_many(self, texts: Sequence[str], *, document_lemmas: frozenset[str] | None = None,
+                  document: bool = False) -> list[list[Match]]:
+        """:meth:`find` for each of ``texts``, parsing those that need it in one batch. ``document``: the
+        texts are the segments of one document, whose words ``near … within document`` rules see (unless
+        ``document_lemmas`` gives them)."""
+        sentences = [self._candidates(text) for text in texts]
+        if document and document_lemmas is None:
+            document_lemmas = frozenset(lemma for s in sentences for t in s.tokens if t.word for lemma in t.lemmas)
+        to_parse = [s for s in sentences if any(self._needs_parse(c) for _, _, c in s.candidates)]
+        if to_parse:
+            for s, tree in zip(to_parse, self.parser.parse([[t.text for t in s.tokens] for s in to_parse])):
+                s.tree = tree if len(tree) == len(s.tokens) else None
+        decided = []
+        for s in sentences:
+            doc = document_lemmas if document_lemmas is not None else frozenset(
+                lemma for t in s.tokens if t.word for lemma in t.lemmas
+            )
+            decided.append([self._decide(s, first, last, comp, doc) for first, last, comp in s.candidates])
+        # the contextual tagger settles the case of what is replaced and of the words agreeing with it
+        to_tag = [s for s, found in zip(sentences, decided) if s.tree is not None and any(
+            d[0] == APPLY and c.inflects for d, (_, _, c) in zip(found, s.candidates))]
+        if to_tag:
+            for s, tags in zip(to_tag, self.parser.tag([[t.text for t in s.tokens] for s in to_tag])):
+                s.tags = tags if len(tags) == len(s.tokens) else None
+        return [
+            [self._match(s, first, last, comp, d) for (first, last, comp), d in zip(s.candidates, found)]
+            for s, found in zip(sentences, decided)
+        ]
+
+    def candidates(self, text: str) -> list[str]:
+        """The ids of the entries found in ``text``, one per occurrence, before any decision."""
+        return [comp.entry.id for _, _, comp in self._candidates(text).candidates]
+
+    def _candidates(self, text: str) -> _Sentence:
         if not self._compiled or not text.strip():
-            return []
+            return _Sentence(text, [], [])
         tokens = self.tokenize(text)
+        if not any(key in self._by_first for tok in tokens for key in (tok.lemmas | {tok.text})):
+            return _Sentence(text, tokens, [])
         candidates = []
-        for comp in self._compiled:
-            n = len(comp.words)
-            if not n:
-                continue
-            for i in range(len(tokens) - n + 1):
-                if all(self._token_matches(tokens[i + k], comp, k) for k in range(n)):
+        for i, tok in enumerate(tokens):
+            comps: dict[str, _Compiled] = {}
+            for key in (tok.lemmas | {tok.text}) if tok.word else (tok.text,):
+                for comp in self._by_first.get(key, ()):
+                    comps[comp.entry.id] = comp
+            for comp in comps.values():
+                n = len(comp.words)
+                if i + n <= len(tokens) and all(self._token_matches(tokens, i, k, comp) for k in range(n)) \
+                        and _standalone(text, tokens[i].start, tokens[i + n - 1].end):
                     candidates.append((i, i + n - 1, comp))
         # longest first, then leftmost; overlapping shorter matches give way
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
@@ -125,58 +258,115 @@ class Matcher:
             if all(cand[1] < t[0] or cand[0] > t[1] for t in taken):
                 taken.append(cand)
         taken.sort(key=lambda c: c[0])
-        doc = document_lemmas if document_lemmas is not None else frozenset(
-            lemma for t in tokens if t.word for lemma in t.lemmas
-        )
-        return [self._decide(text, tokens, first, last, comp, doc) for first, last, comp in taken]
+        return _Sentence(text, tokens, taken)
 
-    def _token_matches(self, tok: Token, comp: _Compiled, k: int) -> bool:
-        if not tok.word:
+    def _token_matches(self, tokens: list[Token], i: int, k: int, comp: _Compiled) -> bool:
+        tok = tokens[i + k]
+        if k and (tok.start == tokens[i + k - 1].end) != comp.glued[k]:
             return False
         keys = comp.words[k]
-        mode = comp.entry.match
-        if mode == "exact":
+        if not tok.word or comp.entry.match == "exact":
             return tok.text in keys
-        if mode == "form":
+        if comp.entry.match == "form":
             return tok.key in keys
         return bool(tok.lemmas & keys)
 
-    def _decide(self, text: str, tokens: list[Token], first: int, last: int, comp: _Compiled, doc: frozenset[str]) -> Match:
+    # -- deciding ------------------------------------------------------------------------------------------
+
+    def _decide(self, s: _Sentence, first: int, last: int, comp: _Compiled,
+                doc: frozenset[str]) -> tuple[str, str, Vote | None]:
+        """The action, its reason, and the examples' vote when they decided."""
+        if comp.common:
+            name = self._inside_name(s, first, last)
+            if name:
+                return SKIP, f"inside the name «{name}»", None
+        site = Site(s.tokens, first, last, first + comp.head, doc, s.tree)
+        decided = evaluate(comp.ruleset, site)
+        if decided is not None:
+            return decided[0], decided[1], None
+        index = self.examples_index(comp.entry) if self.syntax else None
+        if index is not None:
+            vote = index.vote(context_of(s.tokens, s.tree, first, last))
+            if vote is not None:
+                return vote.label, vote.describe(), vote
+        return APPLY, "no rule held (default apply)" if comp.ruleset.rules else "no context rules", None
+
+    def _inside_name(self, s: _Sentence, first: int, last: int) -> str:
+        return inside_name(s.text, s.tokens, first, last, (lambda: self._names(s)) if self.syntax else None)
+
+    def _names(self, s: _Sentence) -> list[tuple[int, int, str]]:
+        if s.names is None:
+            s.names = self.parser.names(s.text)
+        return s.names
+
+    def examples_index(self, entry: Entry) -> ExampleIndex | None:
+        """The entry's labelled examples, parsed and embedded (built on first use); None without examples."""
+        if entry.id in self._indexes:
+            return self._indexes[entry.id]
+        index = None
+        if entry.examples and self.syntax:
+            comp = next(c for c in self._compiled if c.entry.id == entry.id)
+            kept, contexts = [], []
+            found = [self._occurrences(e.text, comp) for e in entry.examples]
+            ones = [(e, f) for e, f in zip(entry.examples, found) if len(f[1]) == 1]
+            trees = self.parser.parse([[t.text for t in tokens] for _, (tokens, _) in ones])
+            for (example, (tokens, spans)), tree in zip(ones, trees):
+                kept.append(example)
+                contexts.append(context_of(tokens, tree if len(tree) == len(tokens) else None, *spans[0]))
+            index = ExampleIndex(kept, contexts, self.vectors) if kept else None
+        self._indexes[entry.id] = index
+        return index
+
+    @property
+    def vectors(self) -> Vectors:
+        if self._vectors is None:
+            self._vectors = Vectors(self.parser)
+        return self._vectors
+
+    def _occurrences(self, text: str, comp: _Compiled) -> tuple[list[Token], list[tuple[int, int]]]:
+        """The tokens of ``text`` and the spans where ``comp``'s term occurs in it (matched alone)."""
+        tokens = self.tokenize(text)
+        n = len(comp.words)
+        spans = [(i, i + n - 1) for i in range(len(tokens) - n + 1)
+                 if n and all(self._token_matches(tokens, i, k, comp) for k in range(n))
+                 and _standalone(text, tokens[i].start, tokens[i + n - 1].end)]
+        return tokens, spans
+
+    def _match(self, s: _Sentence, first: int, last: int, comp: _Compiled,
+               decided: tuple[str, str, Vote | None]) -> Match:
+        action, reason, vote = decided
         entry = comp.entry
+        tokens = s.tokens
         start, end = tokens[first].start, tokens[last].end
-        matched = text[start:end]
-        head = first + comp.head
-        site = Site(tokens, first, last, head, doc)
-        action, reason = evaluate(comp.ruleset, site)
+        matched = s.text[start:end]
+        confidence = vote.confidence if vote is not None else None
+        review = confidence is not None and confidence < self.review_threshold
+        neighbours = vote.neighbours if vote is not None else ()
         if action != APPLY:
-            return Match(entry, start, end, matched, SKIP, reason)
-        replacement, grammar = self._replacement(tokens, first, last, head, comp, matched)
-        agreement = self._agreement(tokens, first, last, head, comp, grammar) if grammar else ()
-        return Match(entry, start, end, matched, APPLY, reason, replacement, grammar, agreement)
+            return Match(entry, start, end, matched, SKIP, reason, confidence=confidence, needs_review=review,
+                         neighbours=neighbours)
+        head = first + comp.head
+        replacement, grammar = self._replacement(s, first, last, head, comp, matched)
+        agreement = self._agreement(s, first, last, head, comp, grammar) if grammar else ()
+        return Match(entry, start, end, matched, APPLY, reason, replacement, grammar, agreement, confidence, review,
+                     neighbours)
 
     # -- replacing -----------------------------------------------------------------------------------------
 
-    def _replacement(
-        self, tokens: list[Token], first: int, last: int, head: int, comp: _Compiled, matched: str
-    ) -> tuple[str, str]:
+    def _replacement(self, s: _Sentence, first: int, last: int, head: int, comp: _Compiled,
+                     matched: str) -> tuple[str, str]:
         entry = comp.entry
         if not entry.mt_form:
             return matched, ""
-        mode = entry.inflect_mode
         form, grammar = entry.mt_form, ""
-        if mode in ("full", "case"):
-            case, number = grammar_of(tokens, first, last, head, comp.head_lemma)
+        if comp.inflects:
+            case, number = case_number(s.tokens, first, last, head, comp.head_lemma, s.tree, s.tags)
             if case:
-                if mode == "case":
+                if entry.inflect_mode == "case":
                     number = "sing"
                 form = self.inflect_phrase(entry.mt_form, case, number)
                 grammar = f"{case},{number}"
-        sentence_start = all(not t.word for t in tokens[:first]) or (
-            first > 0 and tokens[first - 1].text in "«\"“„(—–-" and all(
-                not t.word for t in tokens[max(0, first - 2) : first - 1]
-            )
-        )
-        return match_case(form, matched, sentence_start=sentence_start), grammar
+        return match_case(form, matched, sentence_start=sentence_start(s.tokens, first)), grammar
 
     def _mt_head(self, entry: Entry) -> tuple[str, str]:
         """Gender and animacy of the head noun of ``entry.mt_form`` (empty when it has none)."""
@@ -192,129 +382,26 @@ class Matcher:
             self._heads[key] = found
         return found
 
-    def _agreement(
-        self, tokens: list[Token], first: int, last: int, head: int, comp: _Compiled, grammar: str
-    ) -> tuple[tuple[int, int, str], ...]:
-        """Re-inflect the words agreeing with the matched term so they agree with its replacement.
-
-        Left of the term: the attributive adjectives, participles and pronouns directly before it
-        («публичной цепочке» → «публичном блокчейне», «эта цепочка» → «этот блокчейн»). Right of a
-        singular nominative term: a past-tense verb or short form after it («цепочка позволила» →
-        «блокчейн позволил», «цепочка была создана» → «блокчейн был создан») and a relative
-        «которая» or participle opening a clause after a comma («цепочка, которая» → «блокчейн, который»).
-        """
+    def _agreement(self, s: _Sentence, first: int, last: int, head: int, comp: _Compiled,
+                   grammar: str) -> tuple[tuple[int, int, str], ...]:
+        """The words agreeing with the matched term, re-inflected to agree with its replacement
+        (see :mod:`pipeline.glossary.agreement`)."""
+        if s.tree is None:
+            return ()
         new_gender, new_anim = self._mt_head(comp.entry)
-        if not new_gender:
+        old = [p for p in s.tokens[head].parses if p.pos == "NOUN" and normalize(p.lemma) == comp.head_lemma]
+        if not new_gender or not old:
             return ()
         new_case, new_number = grammar.split(",")
-        old = [p for p in tokens[head].parses if p.pos == "NOUN" and normalize(p.lemma) == comp.head_lemma]
-        if not old:
-            return ()
-        old_case, old_number = grammar_of(tokens, first, last, head, comp.head_lemma)
-        old_gender = old[0].gender
-        edits: list[tuple[int, int, str]] = []
-
-        def agrees(p, case: str, number: str) -> bool:
-            return p.case == case and p.number == number and (number == "plur" or p.gender == old_gender)
-
-        def edit(tok: Token, form: str | None) -> None:
-            if form and normalize(form) != tok.key:
-                if tok.text[:1].isupper():
-                    form = form[:1].upper() + form[1:]
-                edits.append((tok.start, tok.end, form))
-
-        def agreeing(i: int):
-            if i < 0 or not tokens[i].word:
-                return None
-            return next((p for p in tokens[i].parses if p.pos in ("ADJF", "PRTF") and agrees(p, old_case, old_number)), None)
-
-        i = first - 1
-        while i >= 0:
-            parse = agreeing(i)
-            if parse is None:
-                # coordinated modifiers: «публичной и частной цепочке», «новой, быстрой цепочке»
-                if i >= 1 and normalize(tokens[i].text) in ("и", "или", ",") and agreeing(i - 1) is not None and edits:
-                    i -= 1
-                    continue
-                break
-            edit(tokens[i], self._inflect_parse(tokens[i].text, parse, {new_case, new_number} | (
-                {new_gender} if new_number == "sing" else set()) | (
-                {new_anim} if new_case == "accs" and (new_number == "plur" or new_gender == "masc") else set())))
-            i -= 1
-        if old_number != "sing" or new_number != "sing" or old_case != "nomn" or new_gender == old_gender:
-            return tuple(edits)
-        j = last + 1
-        if j < len(tokens) and tokens[j].text == ",":
-            j += 1
-            if j < len(tokens) and tokens[j].word:
-                tok = tokens[j]
-                parse = next((p for p in tok.parses if p.pos in ("ADJF", "PRTF") and p.number == "sing"
-                              and p.gender == old_gender and (p.pos == "PRTF" or normalize(p.lemma) == "который")), None)
-                if parse is not None:
-                    grams = {parse.case, "sing", new_gender} | ({new_anim} if parse.case == "accs" else set())
-                    edit(tok, self._inflect_parse(tok.text, parse, grams))
-            return tuple(edits)
-        skipped = 0
-        while j < len(tokens) and tokens[j].word and skipped < 2 and tokens[j].top is not None and tokens[j].top.pos in ("ADVB", "PRCL"):
-            j += 1
-            skipped += 1
-        while j < len(tokens) and tokens[j].word:
-            tok = tokens[j]
-            parse = next((p for p in tok.parses if p.pos in ("VERB", "PRTS", "ADJS") and p.number == "sing"
-                          and p.gender == old_gender), None)
-            if parse is None:
-                break
-            edit(tok, self._inflect_parse(tok.text, parse, {new_gender}))
-            if parse.pos != "VERB":
-                break
-            j += 1
-            # a predicative instrumental after a link verb: «стала популярной» → «стал популярным»
-            if j < len(tokens) and tokens[j].word:
-                pred = next((p for p in tokens[j].parses if p.pos in ("ADJF", "PRTF") and p.case == "ablt"
-                             and p.number == "sing" and p.gender == old_gender), None)
-                if pred is not None:
-                    edit(tokens[j], self._inflect_parse(tokens[j].text, pred, {"ablt", "sing", new_gender}))
-                    break
-        return tuple(edits)
-
-    def _inflect_parse(self, word: str, parse, grammemes: set[str]) -> str | None:
-        for p in self.morph.analyzer.parse(word):
-            if str(p.tag.POS) == parse.pos and p.normal_form == parse.lemma and p.tag.case == (parse.case or None) \
-                    and p.tag.gender == (parse.gender or None):
-                form = p.inflect(grammemes)
-                return form.word if form is not None else None
-        return None
+        old_case, old_number = case_number(s.tokens, first, last, head, comp.head_lemma, s.tree, s.tags)
+        forms = Forms(old[0].gender, old_number, old_case, new_gender, new_number, new_anim)
+        edits = Agreement(self.morph, s.tokens, s.tree, s.tags, forms).run(first, last, head)
+        return tuple((s.tokens[k].start, s.tokens[k].end, form) for k, form in sorted(edits.items()))
 
     def inflect_phrase(self, phrase: str, case: str, number: str) -> str:
-        """``phrase`` (a noun phrase in its dictionary form) with its head noun and the adjectives
-        before it put in ``case`` and ``number``; words after the head (complements) stay as they are."""
-        tokens = self.morph.tokenize(phrase)
-        words = [i for i, t in enumerate(tokens) if t.word]
-        head = None
-        for i in words:
-            if any(p.pos == "NOUN" and p.case == "nomn" for p in tokens[i].parses):
-                head = i
-                break
-        if head is None:
-            return phrase
-        head_parse = next(p for p in tokens[head].parses if p.pos == "NOUN" and p.case == "nomn")
-        gender = head_parse.gender
-        anim = "anim" if "anim" in head_parse.grammemes else "inan"
-        out = []
-        cursor = 0
-        for i, tok in enumerate(tokens):
-            out.append(phrase[cursor : tok.start])
-            word = tok.text
-            if i == head:
-                word = self.morph.inflect_word(tok.text, case, number) or tok.text
-            elif i < head and tok.word and any(p.pos in ("ADJF", "PRTF") for p in tok.parses):
-                word = self.morph.inflect_word(tok.text, case, number, gender=gender, anim=anim) or tok.text
-            if tok.text[:1].isupper() and word[:1].islower():
-                word = word[:1].upper() + word[1:]
-            out.append(word)
-            cursor = tok.end
-        out.append(phrase[cursor:])
-        return "".join(out)
+        """``phrase`` (a noun phrase in its dictionary form) in ``case`` and ``number``
+        (see :func:`pipeline.glossary.grammar.inflect_phrase`)."""
+        return inflect_phrase(self.morph, phrase, case, number)
 
 
 def pre_edit(text: str, matches: Sequence[Match]) -> str:
@@ -334,85 +421,6 @@ def pre_edit(text: str, matches: Sequence[Match]) -> str:
     return out
 
 
-# -- case and number of a matched word --------------------------------------------------------------------
-
-_MODIFIER_POS = ("ADJF", "PRTF", "NUMR")
-_VERBAL = ("VERB", "INFN", "GRND", "PRTS")
-
-
-def grammar_of(tokens: Sequence[Token], first: int, last: int, head: int, head_lemma: str) -> tuple[str, str]:
-    """The case and number of the term whose head is ``tokens[head]``, settled from its context.
-
-    Ambiguous forms («цепочки»: genitive singular or nominative/accusative plural)
-    are narrowed by agreeing modifiers, the governing preposition, a governing
-    noun or verb to the left, a finite verb to the right, and finally by
-    pymorphy's own likelihood.
-    """
-    tok = tokens[head]
-    ordered: list[tuple[str, str]] = []
-    for p in tok.parses:
-        if p.pos == "NOUN" and normalize(p.lemma) == head_lemma and p.case in CASES and (p.case, p.number) not in ordered:
-            ordered.append((p.case, p.number))
-    if not ordered:
-        for p in tok.parses:
-            if p.case in CASES and p.number and (p.case, p.number) not in ordered:
-                ordered.append((p.case, p.number))
-    if not ordered:
-        return "", ""
-    cands = set(ordered)
-
-    def narrow(allowed: set[tuple[str, str]]) -> None:
-        nonlocal cands
-        both = cands & allowed
-        if both:
-            cands = both
-
-    # modifiers inside the term and directly to its left
-    for i in range(first, head):
-        mods = tokens[i].case_numbers(_MODIFIER_POS)
-        if mods:
-            narrow(mods)
-    i = first - 1
-    while i >= 0 and tokens[i].word and tokens[i].top is not None and tokens[i].top.pos in _MODIFIER_POS:
-        mods = tokens[i].case_numbers(_MODIFIER_POS)
-        if not (mods & cands):
-            break
-        narrow(mods)
-        i -= 1
-    left = tokens[i] if i >= 0 else None
-    prep = PREPOSITION_CASES.get(normalize(left.text)) if left is not None and left.word else None
-    if prep is None and left is not None and normalize(left.text) in ("и", "или", ","):
-        # the second conjunct shares the first one's preposition: «на бирже и частной цепочке»
-        k = i - 1
-        while k >= max(0, i - 6) and (tokens[k].word or tokens[k].text == ","):
-            top = tokens[k].top
-            if top is not None and top.pos in _VERBAL + ("VERB",):
-                break
-            found = PREPOSITION_CASES.get(normalize(tokens[k].text))
-            if found is not None:
-                prep, left = found, tokens[k]
-                break
-            k -= 1
-    if prep is None:
-        narrow({cn for cn in cands if cn[0] != "loct"})  # the locative needs a preposition
-    if len(cands) > 1 and left is not None:
-        if prep is not None:
-            narrow({cn for cn in cands if cn[0] in prep})
-        elif left.word and left.top is not None:
-            if left.top.pos == "NOUN":
-                narrow({cn for cn in cands if cn[0] == "gent"})
-            elif left.top.pos in _VERBAL:
-                narrow({cn for cn in cands if cn[0] == "accs"})
-        elif not left.word and left.text not in ",":
-            narrow({cn for cn in cands if cn[0] == "nomn"})
-    elif len(cands) > 1 and i < 0:
-        narrow({cn for cn in cands if cn[0] == "nomn"})
-    if len(cands) > 1:
-        j = last + 1
-        if j < len(tokens) and tokens[j].word and tokens[j].top is not None and tokens[j].top.pos == "VERB":
-            number = tokens[j].top.number
-            narrow({cn for cn in cands if cn[0] == "nomn" and (not number or cn[1] == number)})
-    for cn in ordered:
-        if cn in cands:
-            return cn
-    return ordered[0]
+def _standalone(text: str, start: int, end: int) -> bool:
+    """The match is a whole word: no letter or digit glued to it on either side («G20» is not in «G207»)."""
+    return not (start > 0 and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum())

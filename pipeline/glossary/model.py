@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from pipeline.glossary.examples import Example, format_examples
 from pipeline.glossary.rules import RuleSet, parse_rules
 
 COLUMNS = (
     "id", "source_term", "source_lang", "target_term", "target_lang", "match", "rules",
-    "wrong_renderings", "mt_form", "inflect", "note", "domain",
+    "wrong_renderings", "mt_form", "inflect", "note", "domain", "examples",
 )
 """The columns of a glossary file, in the order they are written."""
 
@@ -46,6 +47,8 @@ class Entry:
     """``full``, ``case`` or ``none``; empty: ``full`` for a Cyrillic MT form matched by lemma, else ``none``."""
     note: str = ""
     domain: str = ""
+    examples: tuple[Example, ...] = ()
+    """Sentences labelled ``apply`` or ``skip`` that decide a match no rule decides."""
     origin: str = field(default="", compare=False)
     """``file:line`` the entry was read from."""
 
@@ -74,6 +77,7 @@ class Entry:
             "inflect": self.inflect,
             "note": self.note,
             "domain": self.domain,
+            "examples": format_examples(self.examples),
         }
 
 
@@ -111,7 +115,9 @@ class Glossary:
         """A digest of the entries' content (not of their files' layout), for the manifest."""
         digest = hashlib.sha256()
         for entry in self.entries:
-            digest.update("\t".join(entry.row()[c] for c in COLUMNS).encode("utf-8") + b"\n")
+            # the examples column counts only where there are examples (digests of glossaries without stay put)
+            columns = COLUMNS if entry.examples else COLUMNS[:-1]
+            digest.update("\t".join(entry.row()[c] for c in columns).encode("utf-8") + b"\n")
         return digest.hexdigest()
 
     @classmethod

@@ -75,6 +75,8 @@ class Token:
     parses: tuple[Parse, ...] = ()
     parts: frozenset[str] = frozenset()
     """Lemmas of the parts of a hyphenated word («финтех-компании»: финтех, компания)."""
+    keys: frozenset[str] | None = None
+    """:attr:`lemmas`, when the tokenizer worked them out already."""
 
     @property
     def word(self) -> bool:
@@ -87,6 +89,8 @@ class Token:
     @property
     def lemmas(self) -> frozenset[str]:
         """Every lemma the token may have, plus its own form (normalised)."""
+        if self.keys is not None:
+            return self.keys
         return frozenset({self.key, *(normalize(p.lemma) for p in self.parses), *self.parts})
 
     @property
@@ -111,6 +115,7 @@ class Morphology:
         self.lang = lang
         self._analyzer: Any = None
         self._cache: dict[str, tuple[Parse, ...]] = {}
+        self._tokens: dict[str, Token] = {}
 
     @property
     def analyzer(self) -> Any:
@@ -124,7 +129,16 @@ class Morphology:
         """Tokens with character offsets into ``text`` and their readings."""
         from razdel import tokenize
 
-        return [Token(t.text, t.start, t.stop, self.parses(t.text), self._parts(t.text)) for t in tokenize(text)]
+        return [self._token(t.text, t.start, t.stop) for t in tokenize(text)]
+
+    def _token(self, text: str, start: int, end: int) -> Token:
+        found = self._tokens.get(text)
+        if found is None:
+            parses, parts = self.parses(text), self._parts(text)
+            found = Token(text, 0, 0, parses, parts, frozenset({normalize(text), *(normalize(p.lemma) for p in parses), *parts}))
+            if len(self._tokens) < 200_000:
+                self._tokens[text] = found
+        return Token(text, start, end, found.parses, found.parts, found.keys)
 
     def _parts(self, word: str) -> frozenset[str]:
         if "-" not in word.strip("-"):

@@ -3,7 +3,7 @@
 A ``rules`` cell holds rules separated by ``;``, tried in order; the first rule
 whose tests all hold decides::
 
-    skip if next-gen except блок, биткоин; skip if prev-adj; apply if near финтех, инвестор; else skip
+    skip if next-gen except блок, биткоин; skip if adj золотой, пищевой; apply if linked токен, майнинг
 
 Grammar::
 
@@ -12,45 +12,62 @@ Grammar::
             | "else" ("apply" | "skip")                      (last rule only)
     test   := ["not"] check
     check  := "near" words ["within" (N | "sentence" | "document")]
+                                      one of these words anywhere in the sentence (N: at most N words
+                                      either side; document: anywhere in the document)
             | "prev" words            the word right before the term has one of these lemmas
             | "next" words            the word right after the term has one of these lemmas
             | "prev-adj" ["except" words]
-                                      an adjective agreeing with the term stands right before it
+                                      an adjective modifying the term stands before it
                                       (pronominal and ordinal adjectives such as «этот», «свой»,
                                       «первый» do not count)
+            | "adj" words             an adjective or participle modifying the term has one of these
+                                      lemmas («золотая цепочка», «цепочка, порванная …»)
             | "next-gen" ["except" words]
-                                      a noun phrase in the genitive follows the term
-                                      (its complement: «цепочка поставок»); names of people
-                                      and organisations (possessors) do not count
-            | "gov" words             the word governing the term's noun phrase has one of these
-                                      lemmas: the preposition, noun or verb before it, past the
-                                      modifiers agreeing with the term («на распределённой цепочке»:
-                                      на; «технология частных цепочек»: технология)
-            | "coord" words           the term is coordinated («и», «или», a comma) with a noun
-                                      phrase whose head has one of these lemmas («цепочка и
+                                      the term has a genitive complement after it, bare or with «из»
+                                      («цепочка поставок», «цепочка крупных магазинов», «цепочка из
+                                      скрепок»); names of people and organisations (possessors) do
+                                      not count
+            | "gov" words             the word governing the term: its preposition («на цепочке»: на),
+                                      or the noun or verb it depends on («технология цепочки»,
+                                      «используют цепочку»); a conjunct shares the first conjunct's
+                                      («о финтехе и цепочках»: о)
+            | "dep" words             a word depending on the term: a modifier or a complement, with
+                                      or without a preposition («цепочка из золота», «с кулоном»)
+            | "coord" words           the term is coordinated with a noun phrase whose head, or a
+                                      modifier of it, has one of these lemmas («цепочка и
                                       искусственный интеллект», «о финтехе и цепочках»)
+            | "linked" words ["within" N]
+                                      a word at most N dependency links from the term (default 2: its
+                                      head, dependents, the head's head and the term's siblings)
     words  := lemma { "," lemma }     dictionary forms, any letter case; a trailing ``*`` matches
                                       every word starting so (``крипто*``: криптобиржа, криптовалютный)
 
-When no rule holds the entry applies (an entry without rules always applies).
-``near`` without ``within`` looks at the whole segment (the sentence in a run,
-the line in ``pipeline glossary check``); ``within document`` at the whole
-document (in ``check``, the line).
+``prev-adj``, ``adj``, ``next-gen``, ``gov``, ``dep``, ``coord`` and ``linked`` read
+the sentence's dependency tree (:mod:`pipeline.glossary.syntax`); ``near``,
+``prev`` and ``next`` read the words as they stand. ``near`` without ``within``
+looks at the whole segment (the sentence in a run, the line in ``pipeline
+glossary check``); ``within document`` at the whole document (in ``check``, the
+line). When no rule holds, the entry's labelled examples decide (see
+:mod:`pipeline.glossary.examples`), or, without examples, the entry applies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pipeline.glossary.morph import Token, normalize
+from pipeline.glossary.syntax import Tree
 
 ACTIONS = ("apply", "skip")
-KINDS = ("near", "prev", "next", "prev-adj", "next-gen", "gov", "coord")
+KINDS = ("near", "prev", "next", "prev-adj", "adj", "next-gen", "gov", "dep", "coord", "linked")
+SYNTAX_KINDS = frozenset({"prev-adj", "adj", "next-gen", "gov", "dep", "coord", "linked"})
+"""The tests that read the dependency tree."""
+LINKED_WINDOW = 2
 
 _LEMMA_RE = re.compile(r"^[^\W_][\w'’-]*\*?$", re.UNICODE)
-_NEAR_RE = re.compile(r"^(?P<words>.+?)(?:\s+within\s+(?P<scope>\S+))?$", re.S)
+_WITHIN_RE = re.compile(r"^(?P<words>.+?)(?:\s+within\s+(?P<scope>\S+))?$", re.S)
 
 
 class RuleSyntaxError(ValueError):
@@ -63,7 +80,7 @@ class Test:
     words: frozenset[str] = frozenset()
     negated: bool = False
     window: int | None = None
-    """``near`` only: words either side; None means the segment."""
+    """``near``: words either side, None meaning the segment; ``linked``: dependency links."""
     document: bool = False
 
     def describe(self) -> str:
@@ -89,6 +106,10 @@ class RuleSet:
     @property
     def lemmas(self) -> frozenset[str]:
         return frozenset(w for r in self.rules for t in r.tests for w in t.words)
+
+    @property
+    def needs_syntax(self) -> bool:
+        return any(t.kind in SYNTAX_KINDS for r in self.rules for t in r.tests)
 
 
 def parse_rules(text: str) -> RuleSet:
@@ -138,15 +159,17 @@ def _parse_test(text: str, number: int) -> Test:
         return Test(kind, _words(rest[7:], number, kind), negated)
     if not rest:
         raise RuleSyntaxError(f"rule {number}: {kind} needs at least one lemma")
-    if kind in ("prev", "next", "gov", "coord"):
+    if kind not in ("near", "linked"):
         return Test(kind, _words(rest, number, kind), negated)
-    found = _NEAR_RE.match(rest)
+    found = _WITHIN_RE.match(rest)
     assert found is not None
     scope = found.group("scope")
-    window, document = None, False
+    window, document = (None, False) if kind == "near" else (LINKED_WINDOW, False)
     if scope is not None:
         if scope.isdigit() and int(scope) > 0:
             window = int(scope)
+        elif kind == "linked":
+            raise RuleSyntaxError(f"rule {number}: 'linked … within' takes a number of dependency links, got {scope!r}")
         elif scope.lower() == "document":
             document = True
         elif scope.lower() != "sentence":
@@ -169,26 +192,29 @@ def _words(text: str, number: int, kind: str) -> frozenset[str]:
 # --- evaluation ---------------------------------------------------------------------------------------------
 
 
-def _hit(lemmas: frozenset[str], words: frozenset[str]) -> str | None:
+def hit(lemmas: frozenset[str], words: frozenset[str]) -> str | None:
     """The first of ``words`` that one of ``lemmas`` is (or, for ``prefix*``, starts with)."""
     direct = lemmas & words
     if direct:
         return sorted(direct)[0]
-    for word in words:
+    for word in sorted(words):
         if word.endswith("*"):
             stem = word[:-1]
             if any(lemma.startswith(stem) for lemma in lemmas):
                 return word
     return None
 
+
 _NOT_ADJ = frozenset({"Apro", "Anum"})
 _POSSESSOR = frozenset({"Name", "Surn", "Patr", "Orgn", "Trad"})
-_NOT_NOUN_POS = frozenset({"VERB", "INFN", "ADVB", "PREP", "CONJ", "PRCL", "INTJ", "PRED", "GRND", "COMP"})
+_NOT_NOUN_POS = frozenset({"VERB", "INFN", "ADVB", "PREP", "CONJ", "PRCL", "INTJ", "PRED", "GRND", "COMP", "NPRO"})
+_FUNCTION_RELS = frozenset({"punct", "case", "cc", "mark"})
 
 
 @dataclass(frozen=True)
 class Site:
-    """Where a term was found: the segment's tokens, the term's token span and its head token."""
+    """Where a term was found: the segment's tokens, the term's token span, its head token and the
+    sentence's dependency tree (None where there is no parser for the language)."""
 
     tokens: Sequence[Token]
     first: int
@@ -196,10 +222,46 @@ class Site:
     """Index of the term's last token (inclusive)."""
     head: int
     document_lemmas: frozenset[str] = frozenset()
+    tree: Tree | None = None
+
+    @property
+    def span(self) -> range:
+        return range(self.first, self.last + 1)
+
+    def dependents(self) -> Iterator[int]:
+        """Tokens depending on the term (on any of its words), outside it."""
+        if self.tree is None:
+            return
+        for i in self.span:
+            for j in self.tree.children(i):
+                if j not in self.span and self.tree.rel(j) not in _FUNCTION_RELS:
+                    yield j
+
+    def governor(self) -> tuple[int | None, int | None]:
+        """The term's preposition and the word its phrase depends on (either may be None); a later
+        conjunct («о финтехе и цепочках») takes the first conjunct's."""
+        tree = self.tree
+        if tree is None:
+            return None, None
+        node = self.head
+        prep = _case_marker(tree, node, self.tokens)
+        while tree.rel(node) == "conj" and tree.head(node) >= 0:
+            node = tree.head(node)
+            prep = prep if prep is not None else _case_marker(tree, node, self.tokens)
+        gov = tree.head(node)
+        while gov >= 0 and gov in self.span:
+            gov = tree.head(gov)
+        return prep, (gov if gov >= 0 else None)
 
 
-def evaluate(rules: RuleSet, site: Site) -> tuple[str, str]:
-    """The action (``apply`` or ``skip``) the rules take at ``site`` and the reason, in words."""
+def _case_marker(tree: Tree, node: int, tokens: Sequence[Token]) -> int | None:
+    found = [j for j in tree.children(node) if tree.rel(j) == "case" and tokens[j].word]
+    return found[0] if found else None
+
+
+def evaluate(rules: RuleSet, site: Site) -> tuple[str, str] | None:
+    """The action (``apply`` or ``skip``) the first rule that holds at ``site`` takes, and the
+    reason in words; None when no rule holds."""
     for number, rule in enumerate(rules.rules, 1):
         if rule.is_else:
             return rule.action, f"else {rule.action} (rule {number})"
@@ -211,84 +273,39 @@ def evaluate(rules: RuleSet, site: Site) -> tuple[str, str]:
             evidence.append(f"{test.describe()} {why}".strip() if not test.negated else f"not {test.kind}")
         else:
             return rule.action, f"{'; '.join(evidence)} (rule {number})"
-    if rules.rules:
-        return "apply", "no rule held (default apply)"
-    return "apply", "no context rules"
+    return None
 
 
 def _check(test: Test, site: Site) -> tuple[bool, str]:
-    tokens = site.tokens
     if test.kind == "near":
-        if test.document:
-            hit = _hit(site.document_lemmas, test.words)
-            if hit:
-                return True, f"«{hit}» in the document"
-            # the segment is part of its document
-        lo, hi = 0, len(tokens)
-        if test.window is not None:
-            lo, hi = _word_window(tokens, site.first, site.last, test.window)
-        for i in range(lo, hi):
-            if site.first <= i <= site.last:
-                continue
-            tok = tokens[i]
-            if tok.word and _hit(tok.lemmas, test.words):
-                return True, f"«{tok.text}»"
-        return False, ""
+        return _near(test, site)
     if test.kind in ("prev", "next"):
         i = site.first - 1 if test.kind == "prev" else site.last + 1
-        if 0 <= i < len(tokens) and tokens[i].word and _hit(tokens[i].lemmas, test.words):
+        tokens = site.tokens
+        if 0 <= i < len(tokens) and tokens[i].word and hit(tokens[i].lemmas, test.words):
             return True, f"«{tokens[i].text}»"
         return False, ""
-    if test.kind == "prev-adj":
-        return _prev_adj(test, site)
-    if test.kind == "gov":
-        return _gov(test, site)
-    if test.kind == "coord":
-        return _coord(test, site)
-    return _next_gen(test, site)
+    if site.tree is None:
+        return False, ""
+    return _SYNTAX_CHECKS[test.kind](test, site)
 
 
-_MODIFIERS = ("ADJF", "PRTF", "NUMR")
-_CONJUNCTIONS = frozenset({"и", "или", ","})
-
-
-def _left_of_modifiers(site: Site) -> int:
-    """Index of the token before the term and the modifiers agreeing with it (-1 if none)."""
+def _near(test: Test, site: Site) -> tuple[bool, str]:
     tokens = site.tokens
-    head_forms = tokens[site.head].case_numbers(("NOUN",))
-    i = site.first - 1
-    while i >= 0 and tokens[i].word and any(
-        p.pos in _MODIFIERS and (p.case, p.number) in head_forms for p in tokens[i].parses
-    ):
-        i -= 1
-    return i
-
-
-def _gov(test: Test, site: Site) -> tuple[bool, str]:
-    i = _left_of_modifiers(site)
-    if i >= 0 and site.tokens[i].word and _hit(site.tokens[i].lemmas, test.words):
-        return True, f"«{site.tokens[i].text}»"
-    return False, ""
-
-
-def _coord(test: Test, site: Site) -> tuple[bool, str]:
-    tokens = site.tokens
-    # a conjunct after the term: «цепочка и искусственный интеллект», «цепочки, ИИ и …»
-    j = site.last + 1
-    if j < len(tokens) and normalize(tokens[j].text) in _CONJUNCTIONS:
-        j += 1
-        skipped = 0
-        while (j < len(tokens) and skipped < 2 and tokens[j].word and tokens[j].top is not None
-               and tokens[j].top.pos in _MODIFIERS):
-            j += 1
-            skipped += 1
-        if j < len(tokens) and tokens[j].word and _hit(tokens[j].lemmas, test.words):
-            return True, f"«{tokens[j].text}»"
-    # a conjunct before it: «искусственный интеллект и цепочка», «о финтехе и цепочках»
-    i = _left_of_modifiers(site)
-    if i >= 1 and normalize(tokens[i].text) in _CONJUNCTIONS and tokens[i - 1].word:
-        if _hit(tokens[i - 1].lemmas, test.words):
-            return True, f"«{tokens[i - 1].text}»"
+    if test.document:
+        found = hit(site.document_lemmas, test.words)
+        if found:
+            return True, f"«{found}» in the document"
+        # the segment is part of its document
+    lo, hi = 0, len(tokens)
+    if test.window is not None:
+        lo, hi = _word_window(tokens, site.first, site.last, test.window)
+    for i in range(lo, hi):
+        if site.first <= i <= site.last:
+            continue
+        tok = tokens[i]
+        if tok.word and hit(tok.lemmas, test.words):
+            return True, f"«{tok.text}»"
     return False, ""
 
 
@@ -304,43 +321,115 @@ def _word_window(tokens: Sequence[Token], first: int, last: int, n: int) -> tupl
     return lo, hi
 
 
+def _modifiers(site: Site) -> list[int]:
+    """Adjectives and participles modifying the term (coordinated ones too: «публичной и частной»)."""
+    tree = site.tree
+    assert tree is not None
+    out = []
+    for j in site.dependents():
+        if tree.rel(j) in ("amod", "acl", "det") and site.tokens[j].has_pos("ADJF", "PRTF", "ADJS", "PRTS"):
+            out.append(j)
+            out.extend(k for k in tree.children(j) if tree.rel(k) == "conj" and site.tokens[k].has_pos("ADJF", "PRTF"))
+    return out
+
+
 def _prev_adj(test: Test, site: Site) -> tuple[bool, str]:
-    i = site.first - 1
-    if i < 0 or not site.tokens[i].word:
-        return False, ""
-    tok = site.tokens[i]
-    head_forms = site.tokens[site.head].case_numbers(("NOUN",))
-    agreeing = [
-        p for p in tok.parses
-        if p.pos == "ADJF" and not (p.grammemes & _NOT_ADJ) and (p.case, p.number) in head_forms
-    ]
-    if not agreeing or _hit(tok.lemmas, test.words):
-        return False, ""
-    return True, f"«{tok.text}»"
+    for j in _modifiers(site):
+        tok = site.tokens[j]
+        if j > site.first or not any(p.pos == "ADJF" and not (p.grammemes & _NOT_ADJ) for p in tok.parses):
+            continue
+        if not hit(tok.lemmas, test.words):
+            return True, f"«{tok.text}»"
+    return False, ""
+
+
+def _adj(test: Test, site: Site) -> tuple[bool, str]:
+    for j in _modifiers(site):
+        if hit(site.tokens[j].lemmas, test.words):
+            return True, f"«{site.tokens[j].text}»"
+    return False, ""
 
 
 def _next_gen(test: Test, site: Site) -> tuple[bool, str]:
-    tokens = site.tokens
-    i = site.last + 1
-    skipped = 0
-    # agreeing modifiers of the complement: «цепочки добавленной стоимости», «цепочка продуктовых магазинов»
-    while (
-        i < len(tokens) and skipped < 3 and tokens[i].word
-        and tokens[i].top is not None and tokens[i].top.pos in ("ADJF", "PRTF", "NUMR")
-        and any(p.case == "gent" for p in tokens[i].parses if p.pos in ("ADJF", "PRTF", "NUMR"))
-    ):
-        i += 1
-        skipped += 1
-    if i >= len(tokens) or not tokens[i].word:
-        return False, ""
-    tok = tokens[i]
-    top = tok.top
-    if top is None or top.pos in _NOT_NOUN_POS or top.pos == "LATN":
-        return False, ""
-    if top.grammemes & _POSSESSOR:
-        return False, ""
-    if not any(p.pos == "NOUN" and p.case == "gent" for p in tok.parses):
-        return False, ""
-    if _hit(tok.lemmas, test.words):
-        return False, ""
-    return True, f"«{' '.join(t.text for t in tokens[site.last + 1 : i + 1])}»"
+    tree, tokens = site.tree, site.tokens
+    assert tree is not None
+    for j in site.dependents():
+        if j < site.first or tree.rel(j) != "nmod":
+            continue
+        marker = _case_marker(tree, j, tokens)
+        if marker is not None and tokens[marker].key not in ("из", "изо"):
+            continue
+        tok = tokens[j]
+        top = tok.top
+        if top is None or top.pos in _NOT_NOUN_POS or top.pos == "LATN" or (top.grammemes & _POSSESSOR):
+            continue
+        unknown = "UNKN" in top.grammemes  # an abbreviation pymorphy does not know («РНК»)
+        if not unknown and not any(p.pos == "NOUN" and p.case == "gent" for p in tok.parses):
+            continue
+        if hit(tok.lemmas, test.words):
+            continue
+        return True, f"«{' '.join(t.text for t in tokens[site.last + 1 : j + 1])}»"
+    return False, ""
+
+
+def _gov(test: Test, site: Site) -> tuple[bool, str]:
+    for i in site.governor():
+        if i is not None and site.tokens[i].word and hit(site.tokens[i].lemmas, test.words):
+            return True, f"«{site.tokens[i].text}»"
+    return False, ""
+
+
+def _dep(test: Test, site: Site) -> tuple[bool, str]:
+    for j in site.dependents():
+        if site.tokens[j].word and hit(site.tokens[j].lemmas, test.words):
+            return True, f"«{site.tokens[j].text}»"
+    return False, ""
+
+
+def _coord(test: Test, site: Site) -> tuple[bool, str]:
+    tree, tokens = site.tree, site.tokens
+    assert tree is not None
+    conjuncts = [j for j in tree.children(site.head) if tree.rel(j) == "conj"]
+    node = site.head
+    while tree.rel(node) == "conj" and tree.head(node) >= 0:
+        node = tree.head(node)
+        conjuncts.append(node)
+        conjuncts.extend(j for j in tree.children(node) if tree.rel(j) == "conj" and j != site.head)
+    for j in conjuncts:
+        if j in site.span:
+            continue
+        words = [j] + [k for k in tree.children(j) if tree.rel(k) in ("amod", "nmod", "compound", "flat", "appos")]
+        for k in words:
+            if tokens[k].word and hit(tokens[k].lemmas, test.words):
+                return True, f"«{tokens[k].text}»"
+    return False, ""
+
+
+def distances(tree: Tree, start: Sequence[int], limit: int) -> dict[int, int]:
+    """Tokens at most ``limit`` dependency links from any of ``start``, with their distance."""
+    seen = {i: 0 for i in start}
+    frontier = list(start)
+    for step in range(1, limit + 1):
+        nxt = []
+        for i in frontier:
+            for j in (tree.head(i), *tree.children(i)):
+                if j >= 0 and j not in seen and tree.rel(j) != "punct":
+                    seen[j] = step
+                    nxt.append(j)
+        frontier = nxt
+    return seen
+
+
+def _linked(test: Test, site: Site) -> tuple[bool, str]:
+    assert site.tree is not None
+    found = distances(site.tree, list(site.span), test.window or LINKED_WINDOW)
+    for j in sorted(found, key=lambda k: (found[k], k)):
+        if j not in site.span and site.tokens[j].word and hit(site.tokens[j].lemmas, test.words):
+            return True, f"«{site.tokens[j].text}»"
+    return False, ""
+
+
+_SYNTAX_CHECKS = {
+    "prev-adj": _prev_adj, "adj": _adj, "next-gen": _next_gen, "gov": _gov, "dep": _dep, "coord": _coord,
+    "linked": _linked,
+}

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.glossary.match import Match, Matcher, pre_edit
+from pipeline.glossary.match import REVIEW_THRESHOLD, Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.target import POST_EDITED, UNVERIFIED, verify
 from pipeline.models import UNDETERMINED, Document, Flag, Sentence, TermMatch, TranslationStatus
@@ -30,22 +30,28 @@ POST = "glossary-post"
 REPORT_CSV = "glossary_report.csv"
 REPORT_COLUMNS = (
     "doc_id", "sent_idx", "entry", "matched", "action", "reason", "source_replacement", "target_check",
-    "target_term", "note",
+    "target_term", "note", "confidence", "needs_review",
 )
-"""The audit columns, then the entry's target term and note (for reviewers and the review page)."""
+"""The audit columns, then the entry's target term and note (for reviewers and the review page), then how
+sure a decision by examples is (empty for rules) and whether it is flagged for review (``yes`` or empty)."""
 FLAG_APPLIED = Flag.GLOSSARY_APPLIED.value
 FLAG_UNVERIFIED = Flag.UNVERIFIED.value
+FLAG_NEEDS_REVIEW = Flag.NEEDS_REVIEW.value
 
 NOT_TRANSLATED = (TranslationStatus.UNTRANSLATED.value,)
 """Translation statuses with nothing to verify (as is an empty translation): their matches get an
 empty ``target_check`` and no ``unverified`` flag, since MT never saw them."""
 
 class GlossaryRunner:
-    """A glossary ready to use on documents: one :class:`Matcher` per source language, built on demand."""
+    """A glossary ready to use on documents: one :class:`Matcher` per source language, built on demand.
 
-    def __init__(self, glossary: Glossary, target_lang: str = "en") -> None:
+    ``review_threshold``: decisions by examples less confident than this flag the match and its sentence
+    ``needs-review``."""
+
+    def __init__(self, glossary: Glossary, target_lang: str = "en", *, review_threshold: float = REVIEW_THRESHOLD) -> None:
         self.glossary = glossary
         self.target_lang = target_lang
+        self.review_threshold = review_threshold
         self.source_langs = {e.source_lang for e in glossary if _base(e.target_lang) == _base(target_lang)}
         self._matchers: dict[str, Matcher] = {}
 
@@ -55,7 +61,7 @@ class GlossaryRunner:
             return None
         if base not in self._matchers:
             pair = self.glossary.for_pair(base, self.target_lang)
-            self._matchers[base] = Matcher(pair, base)
+            self._matchers[base] = Matcher(pair, base, review_threshold=self.review_threshold)
         return self._matchers[base]
 
 
@@ -67,23 +73,6 @@ def _sentence_lang(sentence: Sentence, doc: Document) -> str:
     return sentence.lang if sentence.lang and sentence.lang != UNDETERMINED else doc.lang
 
 
-def term_match(m: Match) -> TermMatch:
-    """The flat record of a match that travels with its sentence (entry id, not the entry)."""
-    return TermMatch(
-        entry=m.entry.id,
-        start=m.start,
-        end=m.end,
-        matched=m.matched,
-        action=m.action,
-        reason=m.reason,
-        replacement=m.replacement if m.applied else "",
-        confidence=getattr(m, "confidence", None),
-        needs_review=bool(getattr(m, "needs_review", False)),
-        target_term=m.entry.target_term,
-        note=m.entry.note,
-    )
-
-
 def _with_flag(flags: tuple[str, ...], flag: Flag, wanted: bool = True) -> tuple[str, ...]:
     return (*flags, flag.value) if wanted and flag.value not in flags else flags
 
@@ -91,35 +80,32 @@ def _with_flag(flags: tuple[str, ...], flag: Flag, wanted: bool = True) -> tuple
 def pre_edit_document(doc: Document, runner: GlossaryRunner) -> Document:
     """``doc`` with the glossary's matches on each sentence (``terms``) and ``mt_source`` where it pre-edits.
 
-    ``text`` never changes. A sentence translated from the translation memory keeps its matches (so
-    its translation is still verified) but is not pre-edited: it goes to no model.
+    ``text`` never changes. The sentences of one language are matched together, so those that need parsing
+    are parsed in one batch. A sentence translated from the translation memory keeps its matches (so its
+    translation is still verified) but is not pre-edited: it goes to no model.
     """
     if not doc.ok:
         return doc
-    doc_lemmas: dict[str, frozenset[str]] = {}
-    sentences = []
-    for sentence in doc.sentences:
-        lang = _sentence_lang(sentence, doc)
-        matcher = runner.matcher(lang) if _base(lang) != _base(runner.target_lang) else None
-        if matcher is None:
-            sentences.append(sentence)
-            continue
-        if lang not in doc_lemmas:
-            doc_lemmas[lang] = matcher.document_lemmas(
-                [s.text for s in doc.sentences if _base(_sentence_lang(s, doc)) == _base(lang)]
-            )
-        matches = tuple(matcher.find(sentence.text, document_lemmas=doc_lemmas[lang]))
-        if not matches:
-            sentences.append(sentence)
-            continue
-        terms = tuple(term_match(m) for m in matches)
-        flags = _with_flag(sentence.flags, Flag.NEEDS_REVIEW, any(t.needs_review for t in terms))
-        mt_source = sentence.mt_source
-        if sentence.translation_status != TranslationStatus.MEMORY:
-            edited = pre_edit(sentence.text, matches)
-            mt_source = edited if edited != sentence.text else sentence.mt_source
-            flags = _with_flag(flags, Flag.GLOSSARY_APPLIED, any(m.applied for m in matches))
-        sentences.append(replace(sentence, terms=terms, mt_source=mt_source, flags=flags))
+    by_lang: dict[str, list[int]] = {}
+    for i, sentence in enumerate(doc.sentences):
+        lang = _base(_sentence_lang(sentence, doc))
+        if lang != _base(runner.target_lang) and runner.matcher(lang) is not None:
+            by_lang.setdefault(lang, []).append(i)
+    sentences = list(doc.sentences)
+    for lang, indices in by_lang.items():
+        matcher = runner.matcher(lang)
+        texts = [doc.sentences[i].text for i in indices]
+        for i, matches in zip(indices, matcher.find_many(texts, document=True)):
+            if not matches:
+                continue
+            sentence = sentences[i]
+            flags = _with_flag(sentence.flags, Flag.NEEDS_REVIEW, any(m.needs_review for m in matches))
+            mt_source = sentence.mt_source
+            if sentence.translation_status != TranslationStatus.MEMORY:
+                edited = pre_edit(sentence.text, matches)
+                mt_source = edited if edited != sentence.text else sentence.mt_source
+                flags = _with_flag(flags, Flag.GLOSSARY_APPLIED, any(m.applied for m in matches))
+            sentences[i] = replace(sentence, terms=tuple(m.term() for m in matches), mt_source=mt_source, flags=flags)
     return replace(doc, sentences=tuple(sentences))
 
 
@@ -130,7 +116,8 @@ def pre_edit_documents(documents: Iterable[Document], glossary: Glossary, target
 
 
 def _match(term: TermMatch, glossary: Glossary) -> Match:
-    return Match(glossary.get(term.entry), term.start, term.end, term.matched, term.action, term.reason, term.replacement)
+    return Match(glossary.get(term.entry), term.start, term.end, term.matched, term.action, term.reason,
+                 term.replacement, confidence=term.confidence, needs_review=term.needs_review)
 
 
 def post_edit_document(doc: Document, glossary: Glossary) -> Document:
@@ -179,6 +166,8 @@ def report_row(sentence: Sentence, term: TermMatch) -> dict[str, Any]:
         "target_check": term.target_check,
         "target_term": term.target_term,
         "note": term.note,
+        "confidence": "" if term.confidence is None else f"{term.confidence:.4f}",
+        "needs_review": "yes" if term.needs_review else "",
     }
 
 

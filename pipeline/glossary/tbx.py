@@ -6,12 +6,15 @@ source term in one ``langSet``, the target term (``preferredTerm-admn-sts``)
 and each wrong rendering (``deprecatedTerm-admn-sts``) in the other. The fields
 TBX has no slot for travel as ``termNote`` elements of type ``x-matchMode``,
 ``x-contextRules``, ``x-mtForm`` and ``x-inflect``, the domain as
-``descrip type="subjectField"``, the note as ``note``; so export then import
-gives back the same glossary.
+``descrip type="subjectField"``, the note as ``note``, and each labelled
+example sentence as a ``descripGrp`` holding a ``descrip type="context"`` (the
+sentence) and an ``admin type="x-exampleLabel"`` (``apply`` or ``skip``); so
+export then import gives back the same glossary.
 
 Import also reads TBX v3 (``tbx``/``conceptEntry``/``langSec``/``termSec``)
 and files from other tools: there the first ``langSet`` is the source unless
-``source_lang`` says otherwise, deprecated target terms become wrong renderings.
+``source_lang`` says otherwise, deprecated target terms become wrong renderings, and a source-language context
+sentence without a label is an ``apply`` example (a sentence using the term).
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ import re
 from pathlib import Path
 
 from pipeline.errors import GlossaryError
+from pipeline.glossary.examples import APPLY, Example, format_examples
 from pipeline.glossary.model import Entry, Glossary, LIST_SEPARATOR
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED = "preferredTerm-admn-sts"
 DEPRECATED = "deprecatedTerm-admn-sts"
+EXAMPLE_LABEL = "x-exampleLabel"
 _EXTRA = {"x-matchMode": "match", "x-contextRules": "rules", "x-mtForm": "mt_form", "x-inflect": "inflect"}
 
 
@@ -51,6 +56,10 @@ def tbx_bytes(glossary: Glossary, *, title: str = "pipeline glossary") -> bytes:
             value = getattr(entry, field)
             if value:
                 etree.SubElement(src, "termNote", type=note_type).text = value
+        for example in entry.examples:
+            group = etree.SubElement(src, "descripGrp")
+            etree.SubElement(group, "descrip", type="context").text = example.text
+            etree.SubElement(group, "admin", type=EXAMPLE_LABEL).text = example.label
         tgt_set = etree.SubElement(term_entry, "langSet", {XML_LANG: entry.target_lang})
         for text, status in [(entry.target_term, PREFERRED), *((w, DEPRECATED) for w in entry.wrong_renderings)]:
             tig = etree.SubElement(tgt_set, "tig")
@@ -155,7 +164,29 @@ def _row(node, number: int, source_lang: str | None) -> dict[str, str] | str:
         return f"entry {row['id']!r} has only deprecated terms in {langs[tgt_index]!r}"
     row["target_term"] = preferred[0]
     row["wrong_renderings"] = f" {LIST_SEPARATOR} ".join(wrong)
+    examples = _examples(lang_sets[src_index])
+    if any("|" in e.text for e in examples):
+        return f"entry {row['id']!r} has a context sentence with '|', which separates examples in a glossary file"
+    row["examples"] = format_examples(examples)
     return row
+
+
+def _examples(lang_set) -> list[Example]:
+    """The context sentences of a language section (TBX-Basic ``descripGrp`` or a bare ``descrip``)."""
+    out = []
+    for node in lang_set.iter():
+        if _local(node.tag) != "descrip" or node.get("type") != "context":
+            continue
+        label = APPLY
+        parent = node.getparent()
+        if parent is not None and _local(parent.tag) == "descripGrp":
+            for sibling in parent:
+                if _local(sibling.tag) == "admin" and sibling.get("type") == EXAMPLE_LABEL:
+                    label = _text(sibling).lower()
+        text = _text(node)
+        if text:
+            out.append(Example(label, text))
+    return out
 
 
 def _terms(lang_set) -> list[tuple[str, dict[str, str]]]:
