@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
@@ -84,7 +85,7 @@ def clustered(n_docs=6, per_doc=5, dim=32, noise=0.15, seed=0, langs=("ru", "en"
 
 def test_margins_match_a_brute_force_reference():
     vectors, docs, langs, _ = clustered(n_docs=6, per_doc=4, noise=0.6, seed=1)
-    params = MineParams(k=3, threshold=0.0, min_similarity=-1.0)
+    params = MineParams(k=3, threshold=0.0, min_similarity=-1.0, doc_links=0)
     margins, sims = reference_margins(vectors, docs, langs, k=3)
     found = mine_corpus(vectors, docs, langs, params)
     assert found
@@ -109,7 +110,7 @@ def test_sentences_of_one_document_never_pair_nor_count_as_neighbours():
     x = unit([[1, 0, 0, 0], [0.98, 0.2, 0, 0], [0.97, 0, 0.24, 0], [0, 0, 0, 1]])
     docs = ["bi", "bi", "other", "other"]
     langs = ["ru", "en", "en", "en"]
-    found = mine_corpus(x, docs, langs, MineParams(k=1, threshold=1.0, min_similarity=0.5))
+    found = mine_corpus(x, docs, langs, MineParams(k=1, threshold=1.0, min_similarity=0.5, doc_links=0))
     assert [(p.src, p.tgt) for p in found] == [(0, 2)]
     # the margin's neighbourhood of row 0 is row 2 alone (row 1, closer but in its own document, is not one)
     assert found[0].margin == pytest.approx(1.0, abs=1e-6)
@@ -124,7 +125,7 @@ def test_one_partner_per_sentence_against_a_hub():
     x = unit([hub] + ru + noise)
     docs = ["en"] + [f"ru{i}" for i in range(5)] + [f"n{i}" for i in range(6)]
     langs = ["en"] + ["ru"] * 5 + ["en"] * 3 + ["ru"] * 3
-    found = mine_corpus(x, docs, langs, MineParams(k=2, threshold=1.0, min_similarity=0.3))
+    found = mine_corpus(x, docs, langs, MineParams(k=2, threshold=1.0, min_similarity=0.3, doc_links=0))
     with_hub = [p for p in found if 0 in (p.src, p.tgt)]
     assert len(with_hub) == 1
     used = [r for p in found for r in (p.src, p.tgt)]
@@ -135,12 +136,33 @@ def test_mutual_keeps_only_mutual_best_matches():
     # rows 0 (ru) and 2 (en) are each other's best; row 1 (ru)'s best is row 2 too, but not mutually
     x = unit([[1, 0.1, 0], [0.9, 0.45, 0], [1, 0, 0], [0, 0.2, 1], [0, 1, 0.9]])
     docs, langs = ["a", "b", "c", "d", "e"], ["ru", "ru", "en", "en", "en"]
-    params = MineParams(k=1, threshold=0.0, min_similarity=0.0)
+    params = MineParams(k=1, threshold=0.0, min_similarity=0.0, doc_links=0)
     greedy = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, params)}
-    mutual = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(k=1, threshold=0.0, min_similarity=0.0, select="mutual"))}
+    mutual = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, replace(params, select="mutual"))}
     assert (0, 2) in mutual and mutual <= greedy
     assert all(a != 1 for a, _ in mutual)
     assert len(greedy) > len(mutual)
+
+
+def test_documents_sharing_several_pairs_lower_the_floor_between_them():
+    rng = np.random.default_rng(7)
+    story = rng.standard_normal((5, 32))
+    ru = story + 0.2 * rng.standard_normal(story.shape)
+    en = story + 0.2 * rng.standard_normal(story.shape)
+    en[4] = story[4] + 1.2 * rng.standard_normal(32)  # a loose translation: low similarity
+    lone = rng.standard_normal(32)
+    others = rng.standard_normal((30, 32))
+    x = unit(np.concatenate([ru, en, [lone + 0.45 * rng.standard_normal(32)], [lone + 0.45 * rng.standard_normal(32)], others]))
+    docs = ["ru"] * 5 + ["en"] * 5 + ["ru-lone", "en-lone"] + [f"o{i // 5}" for i in range(30)]
+    langs = ["ru"] * 5 + ["en"] * 5 + ["ru", "en"] + ["ru", "en"] * 15
+    sims = x @ x.T
+    assert 0.35 < sims[4, 9] < 0.6 and 0.6 < sims[10, 11] < 0.8
+    plain = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=0))}
+    prior = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=2))}
+    assert {(i, i + 5) for i in range(4)} <= plain and (4, 9) not in plain and (10, 11) in plain
+    assert {(i, i + 5) for i in range(5)} <= prior  # the loose translation, between linked documents
+    assert (10, 11) not in prior  # a lone pair between two documents that share nothing else
+    assert (10, 11) in {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(single_similarity=0.6))}
 
 
 def test_same_language_pairs_only_with_mine_langs_all_and_copies_are_flagged():
@@ -272,3 +294,25 @@ def test_corpus_of_three_documents_with_the_real_encoder(use_encoder):
     assert pairs <= gold and len(pairs) >= 3, found
     both = mine_corpus(use_encoder.encode(texts), docs, langs, MineParams(mine_langs="all"))
     assert {(p.src, p.tgt) for p in both} >= pairs
+
+
+@pytest.mark.slow
+def test_align_files_mining_is_the_corpus_miner_on_two_documents(use_encoder):
+    import csv
+    import io
+
+    from pipeline.align.files import SideText, align_files, format_alignment
+
+    src, tgt = SideText("en.txt", "en", tuple(EN)), SideText("ru.txt", "ru", tuple(RU))
+    result = align_files(src, tgt, use_encoder, mode="mining")
+    vectors = use_encoder.encode(EN + RU)
+    corpus = mine_corpus(vectors, ["en"] * len(EN) + ["ru"] * len(RU), ["en"] * len(EN) + ["ru"] * len(RU))
+    assert [(b.src[0], b.tgt[0] + len(EN)) for b in result.beads] == [(p.src, p.tgt) for p in corpus]
+    assert list(result.margins) == [p.margin for p in corpus]
+    rows = list(csv.DictReader(io.StringIO(format_alignment(result, "csv"))))
+    assert rows and list(rows[0]) == ["src_ids", "tgt_ids", "score", "margin", "flags", "src_text", "tgt_text"]
+    assert all(float(r["margin"]) >= 1.1 and r["flags"] == "" for r in rows)
+    copies = align_files(src, SideText("copy.txt", "en", tuple(EN[:3])), use_encoder, mode="mining")
+    assert list(copies.duplicates) == [True, True, True]
+    data = __import__("json").loads(format_alignment(copies, "json"))
+    assert [b["flags"] for b in data["beads"]] == ["duplicate"] * 3 and all("margin" in b for b in data["beads"])

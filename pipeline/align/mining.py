@@ -50,14 +50,21 @@ SELECTIONS = ("greedy", "mutual")
 
 @dataclass(frozen=True)
 class MineParams:
+    """Mining settings; the defaults were chosen on the development build of ``bench/comparable.py`` (bench/RESULTS.md)."""
+
     k: int = 4
     """Neighbours averaged in each direction (fewer when the other side is smaller)."""
-    threshold: float = 1.1
+    threshold: float = 1.05
     """Lowest ratio margin kept."""
-    min_similarity: float = 0.5
-    """Lowest cosine similarity kept, whatever the margin."""
-    chunk: int = 2048
-    """Query sentences per index search (bounds the memory of a search)."""
+    min_similarity: float = 0.6
+    """Lowest cosine similarity kept (with ``doc_links`` on: for the pairs that link two documents)."""
+    doc_links: int = 2
+    """Document-pair evidence: two documents sharing at least this many pairs of ``min_similarity`` are
+    versions of one story (linked): pairs between them need only ``linked_similarity``, while a pair between
+    documents that are not linked is weak evidence and needs ``single_similarity``. 0 or 1: off (every pair
+    needs ``min_similarity``)."""
+    linked_similarity: float = 0.35
+    single_similarity: float = 0.8
     mine_langs: str = "cross"
     """``cross`` or ``all`` (see :data:`MINE_LANGS`)."""
     select: str = "greedy"
@@ -68,6 +75,8 @@ class MineParams:
     """A language with more sentences than this is searched through an IVF index instead of an exact one."""
     nprobe: int = 16
     """IVF only: lists visited per query."""
+    chunk: int = 2048
+    """Query sentences per index search (bounds the memory of a search)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +122,28 @@ def mine_corpus(
     lang_labels = np.asarray(langs, dtype=object).astype(str)
     by_lang = {lang: np.flatnonzero(lang_labels == lang) for lang in sorted(set(lang_labels.tolist()))}
     space = _Space(vectors, docs, params)
-    found: list[MinedPair] = []
     names = list(by_lang)
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            if a == b and params.mine_langs != "all":
-                continue
-            found.extend(_mine_language_pair(space, by_lang[a], by_lang[b], a == b))
+    candidates = [
+        _candidates(space, by_lang[a], by_lang[b], a == b)
+        for i, a in enumerate(names)
+        for b in names[i:]
+        if a != b or params.mine_langs == "all"
+    ]
+    found: list[MinedPair] = []
+    for cands in candidates:
+        found.extend(_select(cands, (cands.margin >= params.threshold) & (cands.sim >= params.min_similarity), params))
+    if params.doc_links > 1:
+        # documents sharing several pairs are versions of one story: lower the floor between them, raise it elsewhere
+        links = _document_links(found, docs)
+        found = []
+        for cands in candidates:
+            da, db = docs[cands.a], docs[cands.b]
+            linked = np.fromiter(
+                (links.get((x, y) if x <= y else (y, x), 0) >= params.doc_links for x, y in zip(da.tolist(), db.tolist())),
+                dtype=bool, count=len(da),
+            )
+            floor = np.where(linked, params.linked_similarity, params.single_similarity)
+            found.extend(_select(cands, (cands.margin >= params.threshold) & (cands.sim >= floor), params))
     if texts is not None:
         found = [
             replace(p, duplicate=True)
@@ -277,8 +301,20 @@ def _best_margin(sims: np.ndarray, nbrs: np.ndarray, r_self: np.ndarray, r_other
     return best, margins[rows, j], sims[rows, j]
 
 
-def _mine_language_pair(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> list[MinedPair]:
-    params = space.params
+@dataclass(frozen=True)
+class _Candidates:
+    """Candidate pairs of one language pair: global rows (``a < b`` for a same-language pair), scores."""
+
+    a: np.ndarray
+    b: np.ndarray
+    margin: np.ndarray
+    sim: np.ndarray
+    mutual: np.ndarray
+    """Each of the two proposed the other."""
+
+
+def _candidates(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> _Candidates:
+    """Every sentence's best-margin neighbour in the other language, in both directions."""
     s_ab, n_ab = space.neighbours(a_rows, b_rows)
     r_a = _mean_valid(s_ab)
     if same:
@@ -288,39 +324,46 @@ def _mine_language_pair(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, s
         r_b = _mean_valid(s_ba)
     fwd, fwd_margin, fwd_sim = _best_margin(s_ab, n_ab, r_a, r_b)  # a position -> b position
     bwd, bwd_margin, bwd_sim = _best_margin(s_ba, n_ba, r_b, r_a)  # b position -> a position
-    # candidates as (a position, b position, margin, similarity); a same-language pair once, smaller row first
     cand_a = np.concatenate([np.arange(len(a_rows)), bwd])
     cand_b = np.concatenate([fwd, np.arange(len(b_rows))])
     margin = np.concatenate([fwd_margin, bwd_margin])
     sim = np.concatenate([fwd_sim, bwd_sim])
-    ok = (cand_a >= 0) & (cand_b >= 0) & (margin >= params.threshold) & (sim >= params.min_similarity)
+    ok = (cand_a >= 0) & (cand_b >= 0)
     cand_a, cand_b, margin, sim = cand_a[ok], cand_b[ok], margin[ok], sim[ok]
     if same:
-        cand_a, cand_b = np.minimum(cand_a, cand_b), np.maximum(cand_a, cand_b)
+        mutual = (fwd[cand_a] == cand_b) & (fwd[cand_b] == cand_a)
+    else:
+        mutual = (fwd[cand_a] == cand_b) & (bwd[cand_b] == cand_a)
+    ga, gb = a_rows[cand_a], b_rows[cand_b]
+    ga, gb = np.minimum(ga, gb), np.maximum(ga, gb)
+    key = np.unique(np.stack([ga, gb], axis=1), axis=0, return_index=True)[1]  # a pair proposed both ways: once
+    return _Candidates(ga[key], gb[key], margin[key], sim[key], mutual[key])
+
+
+def _select(cands: _Candidates, eligible: np.ndarray, params: MineParams) -> list[MinedPair]:
+    """Each row in at most one pair: the eligible candidates greedily by margin (or the mutual ones)."""
     if params.select == "mutual":
-        if same:
-            mutual = (fwd[cand_a] == cand_b) & (fwd[cand_b] == cand_a)
-        else:
-            mutual = (fwd[cand_a] == cand_b) & (bwd[cand_b] == cand_a)
-        cand_a, cand_b, margin, sim = cand_a[mutual], cand_b[mutual], margin[mutual], sim[mutual]
-    order = np.lexsort((cand_b, cand_a, -margin))
-    used_a: set[int] = set()
-    used_b: set[int] = set()
+        eligible = eligible & cands.mutual
+    idx = np.flatnonzero(eligible)
+    order = idx[np.lexsort((cands.b[idx], cands.a[idx], -cands.margin[idx]))]
+    used: set[int] = set()
     pairs = []
     for t in order:
-        x, y = int(cand_a[t]), int(cand_b[t])
-        if same:
-            if x in used_a or y in used_a:
-                continue
-            used_a.update((x, y))
-        else:
-            if x in used_a or y in used_b:
-                continue
-            used_a.add(x)
-            used_b.add(y)
-        gx, gy = int(a_rows[x]), int(b_rows[y])
-        pairs.append(MinedPair(min(gx, gy), max(gx, gy), round(float(margin[t]), 6), round(float(sim[t]), 6)))
+        x, y = int(cands.a[t]), int(cands.b[t])
+        if x in used or y in used:
+            continue
+        used.update((x, y))
+        pairs.append(MinedPair(x, y, round(float(cands.margin[t]), 6), round(float(cands.sim[t]), 6)))
     return pairs
+
+
+def _document_links(pairs: Sequence[MinedPair], docs: np.ndarray) -> dict[tuple[int, int], int]:
+    links: dict[tuple[int, int], int] = {}
+    for p in pairs:
+        key = (int(docs[p.src]), int(docs[p.tgt]))
+        key = key if key[0] <= key[1] else (key[1], key[0])
+        links[key] = links.get(key, 0) + 1
+    return links
 
 
 # ---------------------------------------------------------------- per document pair (the align stage, for now)
