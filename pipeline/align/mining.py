@@ -230,6 +230,11 @@ class _Space:
             self._indexes[key] = _build_index(self.vectors[rows], self.params)
         return self._indexes[key]
 
+    def own_rows(self, queries: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """For each query row: how many rows of ``base`` belong to its own document."""
+        per_doc = np.bincount(self.docs[base], minlength=int(self.docs.max()) + 1)
+        return per_doc[self.docs[queries]]
+
     def neighbours(self, queries: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest rows of ``base`` to each row of ``queries``, none from the query's own document.
 
@@ -239,8 +244,7 @@ class _Space:
         k = self.params.k
         index = self.index(base)
         base_docs = self.docs[base]
-        per_doc = np.bincount(base_docs, minlength=int(self.docs.max()) + 1)
-        own = per_doc[self.docs[queries]]  # rows of the query's own document in the index
+        own = self.own_rows(queries, base)
         sims = np.full((len(queries), k), -np.inf, np.float32)
         nbrs = np.full((len(queries), k), -1, np.int64)
         # a query needs at most k + (own-document rows) neighbours to find k others: search in buckets of that need
@@ -316,12 +320,8 @@ class _Candidates:
 def _candidates(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> _Candidates:
     """Every sentence's best-margin neighbour in the other language, in both directions."""
     s_ab, n_ab = space.neighbours(a_rows, b_rows)
-    r_a = _mean_valid(s_ab)
-    if same:
-        s_ba, n_ba, r_b = s_ab, n_ab, r_a
-    else:
-        s_ba, n_ba = space.neighbours(b_rows, a_rows)
-        r_b = _mean_valid(s_ba)
+    s_ba, n_ba = (s_ab, n_ab) if same else space.neighbours(b_rows, a_rows)
+    r_a, r_b = _mean_valid(s_ab), _mean_valid(s_ba)
     fwd, fwd_margin, fwd_sim = _best_margin(s_ab, n_ab, r_a, r_b)  # a position -> b position
     bwd, bwd_margin, bwd_sim = _best_margin(s_ba, n_ba, r_b, r_a)  # b position -> a position
     cand_a = np.concatenate([np.arange(len(a_rows)), bwd])
