@@ -10,7 +10,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from pipeline.align.mining import MineParams, mine, mine_corpus, mine_sides, near_identical
+from pipeline.align.mining import MineParams, _build_index, mine, mine_corpus, mine_sides, near_identical
 
 # Comparable, not parallel: different order, different extra sentences; four pairs say the same thing.
 EN = [
@@ -199,6 +199,8 @@ def test_near_identical_texts():
 
 def test_ivf_index_gives_the_exact_pairs_when_every_list_is_probed():
     vectors, docs, langs, _ = clustered(n_docs=40, per_doc=6, noise=0.3, seed=5)
+    assert type(_build_index(vectors[:120], MineParams(exact_up_to=50))).__name__ == "IndexIVFFlat"
+    assert type(_build_index(vectors[:120], MineParams())).__name__ == "IndexFlatIP"
     exact = mine_corpus(vectors, docs, langs, MineParams(k=3))
     ivf = mine_corpus(vectors, docs, langs, MineParams(k=3, exact_up_to=50, nprobe=64))
     assert exact and [(p.src, p.tgt) for p in ivf] == [(p.src, p.tgt) for p in exact]

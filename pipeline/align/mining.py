@@ -273,13 +273,14 @@ class _Space:
 
 
 def _build_index(x: np.ndarray, params: MineParams):
+    """An exact inner-product index, or an IVF one (``4 sqrt(n)`` lists) above ``exact_up_to`` vectors."""
     import faiss
 
     d = x.shape[1]
-    if len(x) <= params.exact_up_to:
+    nlist = min(int(4 * np.sqrt(len(x))), len(x) // 39)  # faiss wants 39 training points per list
+    if len(x) <= params.exact_up_to or nlist < 2:
         index = faiss.IndexFlatIP(d)
     else:
-        nlist = max(1, min(int(4 * np.sqrt(len(x))), len(x) // 39))
         index = faiss.index_factory(d, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
         index.train(x)
         faiss.extract_index_ivf(index).nprobe = min(params.nprobe, nlist)
