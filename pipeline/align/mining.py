@@ -21,7 +21,11 @@ from *different* documents that say the same thing:
 4. candidates below ``threshold`` (margin) or ``min_similarity`` (cosine)
    are dropped, and each sentence keeps at most one partner per language
    pair: greedily by margin (default), or only mutual best matches;
-5. given the sentences' texts, a same-language pair whose words are nearly the
+5. documents are evidence too (``doc_links``): two documents sharing several
+   such pairs are versions of one story, and looser pairs between them are
+   kept (``linked_similarity``), while a pair that is the only link between
+   two documents must be very close (``single_similarity``);
+6. given the sentences' texts, a same-language pair whose words are nearly the
    same (``duplicate_similarity``) is a near-identical copy (syndication), not a
    translation or paraphrase: it is kept, with ``duplicate=True``, so that
    callers can flag it and keep it out of the parallel corpus. (Embeddings
