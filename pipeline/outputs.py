@@ -127,36 +127,22 @@ def mine_cross_source(state, services) -> tuple[AlignedPair, ...]:
     """Sentences of different documents that say the same thing, mined over the pooled embeddings.
 
     A translated document is mined with its *source* text: the encoder is multilingual, and the pair then
-    shows what the source says. Pairs are numbered ``xs-000001`` … in the miner's order.
+    shows what the source says.
     """
-    from pipeline.align.stage import SentenceRef, mine_corpus_pairs
+    from pipeline import extras
+    from pipeline.align.mining import MineParams
+    from pipeline.align.stage import cross_source_pairs
 
-    cfg = services.config.align
-    if not cfg.enabled:
+    config = services.config
+    if not config.align.enabled:
         return ()
+    extras.require("align", "cross-source mining")
     vectors, refs = state.documents.pooled_vectors()
-    found = mine_corpus_pairs(vectors, [SentenceRef(*ref) for ref in refs], k=cfg.mine_k,
-                              threshold=cfg.mine_threshold, min_similarity=cfg.mine_min_similarity)
-    needed = {refs[row][:2] for a, b, _, _ in found for row in (a, b)}
-    sentences = {}
-    for doc in state.documents:
-        for s in doc.sentences:
-            if (doc.doc_id, s.sent_idx) in needed:
-                sentences[(doc.doc_id, s.sent_idx)] = s
-    pairs = []
-    for n, (a, b, similarity, margin) in enumerate(found, 1):
-        sa, sb = sentences[refs[a][:2]], sentences[refs[b][:2]]
-        flags: list[str] = []
-        for flag in (*sa.flags, *sb.flags):
-            if flag not in flags:
-                flags.append(flag)
-        pairs.append(AlignedPair(
-            pair_id=f"xs-{n:06d}", kind=PairKind.CROSS_SOURCE.value,
-            src_doc=sa.doc_id, src_ids=(sa.sent_idx,), src_lang=sa.lang, src_text=sa.text,
-            tgt_doc=sb.doc_id, tgt_ids=(sb.sent_idx,), tgt_lang=sb.lang, tgt_text=sb.text,
-            score=similarity, margin=margin, flags=tuple(flags),
-        ))
-    return tuple(pairs)
+    wanted = {ref[:2] for ref in refs}
+    sentences = {(doc.doc_id, s.sent_idx): s for doc in state.documents for s in doc.sentences
+                 if (doc.doc_id, s.sent_idx) in wanted}
+    params = MineParams(mine_langs=config.align.mine_langs)
+    return tuple(cross_source_pairs(vectors, refs, sentences, params, threshold=config.review.threshold))
 
 
 def all_pairs(state) -> Iterator[AlignedPair]:

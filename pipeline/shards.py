@@ -250,17 +250,24 @@ class ShardedDocuments:
             yield self.store.meta(key)
 
     def pooled_vectors(self) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
-        """Every sentence embedding of the run in one array, and ``(doc_id, sent_idx, lang)`` per row."""
+        """Every sentence embedding of the run in one array, and ``(doc_id, sent_idx, lang)`` per row
+        (sentences of no known language, theirs or their document's, are left out)."""
         blocks: list[np.ndarray] = []
         refs: list[tuple[str, int, str]] = []
         for key in self.keys:
             meta = self.store.meta(key)
             block = self.store.vectors(key)
+            keep: list[int] = []
+            row = 0
             for doc, rows in zip(self.store.documents(key), meta.vector_rows):
-                if rows:
-                    refs.extend((doc.doc_id, s.sent_idx, s.lang) for s in doc.sentences[:rows])
-            if len(block):
-                blocks.append(np.asarray(block, dtype=np.float32))
+                for s in doc.sentences[:rows]:
+                    lang = _mining_lang(s, doc)
+                    if lang:
+                        refs.append((doc.doc_id, s.sent_idx, lang))
+                        keep.append(row)
+                    row += 1
+            if keep:
+                blocks.append(np.asarray(block[keep], dtype=np.float32))
         if not blocks:
             return np.zeros((0, 0), np.float32), refs
         return np.concatenate(blocks), refs
@@ -281,7 +288,21 @@ class InMemoryDocuments:
     def pooled_vectors(self) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
         blocks, refs = [], []
         for doc in self.documents:
-            if doc.vectors is not None and len(doc.vectors):
-                blocks.append(np.asarray(doc.vectors, dtype=np.float32))
-                refs.extend((doc.doc_id, s.sent_idx, s.lang) for s in doc.sentences[:len(doc.vectors)])
-        return (np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)), refs
+            if doc.vectors is None:
+                continue
+            for s, vector in zip(doc.sentences, doc.vectors):
+                lang = _mining_lang(s, doc)
+                if lang:
+                    blocks.append(np.asarray(vector, dtype=np.float32))
+                    refs.append((doc.doc_id, s.sent_idx, lang))
+        return (np.stack(blocks) if blocks else np.zeros((0, 0), np.float32)), refs
+
+
+def _mining_lang(sentence: Sentence, doc: Document) -> str:
+    """The language a sentence is mined as: its own, else its document's; empty when neither is known."""
+    from pipeline.models import UNDETERMINED
+
+    for lang in (sentence.lang, doc.lang):
+        if lang and lang != UNDETERMINED:
+            return lang
+    return ""

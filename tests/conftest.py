@@ -127,3 +127,10 @@ def output_files(folder: Path) -> list[str]:
             dirs[:] = [d for d in dirs if d != ".pipeline"]
         found += [(rel / name).as_posix() for name in files]
     return sorted(found)
+
+
+def plain(text: str) -> str:
+    """A rich table's text without its box drawing, words joined by single spaces (cells wrap)."""
+    import re
+
+    return " ".join(re.sub("[│┃┌┐└┘─━┬┴┼├┤]", " ", text).split())

@@ -1,10 +1,16 @@
-"""Margin mining: order-free pairs from comparable documents, across and within languages."""
+"""Margin mining over a corpus: pooled indexes per language, corpus-wide margins, one partner per sentence."""
 
 from __future__ import annotations
 
-import numpy as np
+import subprocess
+import sys
+from dataclasses import replace
+from itertools import combinations
 
-from pipeline.align.mining import MineParams, mine, mine_vectors
+import numpy as np
+import pytest
+
+from pipeline.align.mining import MineParams, _build_index, mine, mine_corpus, mine_sides, near_identical
 
 # Comparable, not parallel: different order, different extra sentences; four pairs say the same thing.
 EN = [
@@ -36,20 +42,218 @@ EN2 = [
 GOLD_EN = {(0, 0), (2, 2)}
 
 
+def unit(rows) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def reference_margins(vectors, docs, langs, k, same_language=False):
+    """Brute force: the ratio margin of every pair of rows from different documents (and languages)."""
+    sims = vectors @ vectors.T
+    n = len(vectors)
+    r = {}
+    for i in range(n):
+        for lang in set(langs):
+            if lang == langs[i] and not same_language:
+                continue
+            others = sorted((sims[i, j] for j in range(n) if docs[j] != docs[i] and langs[j] == lang), reverse=True)
+            r[i, lang] = float(np.mean(others[:k])) if others else 0.0
+    margins = {}
+    for i, j in combinations(range(n), 2):
+        if docs[i] == docs[j] or (langs[i] == langs[j] and not same_language):
+            continue
+        margins[i, j] = sims[i, j] / ((r[i, langs[j]] + r[j, langs[i]]) / 2)
+    return margins, sims
+
+
+def clustered(n_docs=6, per_doc=5, dim=32, noise=0.15, seed=0, langs=("ru", "en")):
+    """Documents in pairs (a story and its translation: the same meanings in two languages, plus noise)."""
+    rng = np.random.default_rng(seed)
+    meanings = rng.standard_normal((n_docs // 2 + 1, per_doc, dim))
+    vectors, docs, langs_out, meaning = [], [], [], []
+    for d in range(n_docs):
+        for s in range(per_doc):
+            vectors.append(meanings[d // 2, s] + noise * rng.standard_normal(dim))
+            docs.append(f"d{d}")
+            langs_out.append(langs[d % 2])
+            meaning.append((d // 2, s))
+    return unit(vectors), docs, langs_out, meaning
+
+
+# -- margin maths, exclusions, selection ---------------------------------------------------------------------------
+
+
+def test_margins_match_a_brute_force_reference():
+    vectors, docs, langs, _ = clustered(n_docs=6, per_doc=4, noise=0.6, seed=1)
+    params = MineParams(k=3, threshold=0.0, min_similarity=-1.0, doc_links=0)
+    margins, sims = reference_margins(vectors, docs, langs, k=3)
+    found = mine_corpus(vectors, docs, langs, params)
+    assert found
+    for p in found:
+        assert p.margin == pytest.approx(margins[p.src, p.tgt], abs=1e-5)
+        assert p.similarity == pytest.approx(sims[p.src, p.tgt], abs=1e-5)
+    # greedy by margin: the best-margin pair of the whole corpus is always kept
+    best = max(margins, key=margins.get)
+    assert (best[0], best[1]) in {(p.src, p.tgt) for p in found}
+
+
+def test_translations_are_found_across_documents_and_nothing_else():
+    vectors, docs, langs, meaning = clustered(n_docs=8, per_doc=6, noise=0.2, seed=2)
+    found = mine_corpus(vectors, docs, langs, MineParams(k=3))
+    truth = {(i, j) for i, j in combinations(range(len(vectors)), 2) if meaning[i] == meaning[j]}
+    assert {(p.src, p.tgt) for p in found} == truth
+    assert all(p.src < p.tgt and docs[p.src] != docs[p.tgt] and not p.duplicate for p in found)
+
+
+def test_sentences_of_one_document_never_pair_nor_count_as_neighbours():
+    # one bilingual document holds a sentence and its own translation; another document holds the translation too
+    x = unit([[1, 0, 0, 0], [0.98, 0.2, 0, 0], [0.97, 0, 0.24, 0], [0, 0, 0, 1]])
+    docs = ["bi", "bi", "other", "other"]
+    langs = ["ru", "en", "en", "en"]
+    found = mine_corpus(x, docs, langs, MineParams(k=1, threshold=1.0, min_similarity=0.5, doc_links=0))
+    assert [(p.src, p.tgt) for p in found] == [(0, 2)]
+    # the margin's neighbourhood of row 0 is row 2 alone (row 1, closer but in its own document, is not one)
+    assert found[0].margin == pytest.approx(1.0, abs=1e-6)
+
+
+def test_one_partner_per_sentence_against_a_hub():
+    # one English sentence close to five Russian ones, each in its own document
+    rng = np.random.default_rng(3)
+    hub = rng.standard_normal(16)
+    ru = [hub + 0.3 * rng.standard_normal(16) for _ in range(5)]
+    noise = [rng.standard_normal(16) for _ in range(6)]
+    x = unit([hub] + ru + noise)
+    docs = ["en"] + [f"ru{i}" for i in range(5)] + [f"n{i}" for i in range(6)]
+    langs = ["en"] + ["ru"] * 5 + ["en"] * 3 + ["ru"] * 3
+    found = mine_corpus(x, docs, langs, MineParams(k=2, threshold=1.0, min_similarity=0.3, doc_links=0))
+    with_hub = [p for p in found if 0 in (p.src, p.tgt)]
+    assert len(with_hub) == 1
+    used = [r for p in found for r in (p.src, p.tgt)]
+    assert len(used) == len(set(used))
+
+
+def test_mutual_keeps_only_mutual_best_matches():
+    # rows 0 (ru) and 2 (en) are each other's best; row 1 (ru)'s best is row 2 too, but not mutually
+    x = unit([[1, 0.1, 0], [0.9, 0.45, 0], [1, 0, 0], [0, 0.2, 1], [0, 1, 0.9]])
+    docs, langs = ["a", "b", "c", "d", "e"], ["ru", "ru", "en", "en", "en"]
+    params = MineParams(k=1, threshold=0.0, min_similarity=0.0, doc_links=0)
+    greedy = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, params)}
+    mutual = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, replace(params, select="mutual"))}
+    assert (0, 2) in mutual and mutual <= greedy
+    assert all(a != 1 for a, _ in mutual)
+    assert len(greedy) > len(mutual)
+
+
+def test_documents_sharing_several_pairs_lower_the_floor_between_them():
+    rng = np.random.default_rng(7)
+    story = rng.standard_normal((5, 32))
+    ru = story + 0.2 * rng.standard_normal(story.shape)
+    en = story + 0.2 * rng.standard_normal(story.shape)
+    en[4] = story[4] + 1.2 * rng.standard_normal(32)  # a loose translation: low similarity
+    lone = rng.standard_normal(32)
+    others = rng.standard_normal((30, 32))
+    x = unit(np.concatenate([ru, en, [lone + 0.45 * rng.standard_normal(32)], [lone + 0.45 * rng.standard_normal(32)], others]))
+    docs = ["ru"] * 5 + ["en"] * 5 + ["ru-lone", "en-lone"] + [f"o{i // 5}" for i in range(30)]
+    langs = ["ru"] * 5 + ["en"] * 5 + ["ru", "en"] + ["ru", "en"] * 15
+    sims = x @ x.T
+    assert 0.35 < sims[4, 9] < 0.6 and 0.6 < sims[10, 11] < 0.8
+    plain = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=0))}
+    prior = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=2))}
+    assert {(i, i + 5) for i in range(4)} <= plain and (4, 9) not in plain and (10, 11) in plain
+    assert {(i, i + 5) for i in range(5)} <= prior  # the loose translation, between linked documents
+    assert (10, 11) not in prior  # a lone pair between two documents that share nothing else
+    assert (10, 11) in {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(single_similarity=0.6))}
+
+
+def test_same_language_pairs_only_with_mine_langs_all_and_copies_are_flagged():
+    rng = np.random.default_rng(4)
+    story = rng.standard_normal((4, 24))
+    copy = story + 0.05 * rng.standard_normal(story.shape)  # a syndicated copy
+    paraphrase = story + 0.5 * rng.standard_normal(story.shape)  # another wording
+    other = rng.standard_normal((12, 24))
+    x = unit(np.concatenate([story, copy, paraphrase, other]))
+    docs = ["a"] * 4 + ["b"] * 4 + ["c"] * 4 + ["d"] * 4 + ["e"] * 4 + ["f"] * 4
+    langs = ["en"] * 24
+    assert mine_corpus(x, docs, langs) == []  # cross (the default): no same-language pairs
+    texts = [f"Sentence number {i % 4} of the story." for i in range(8)] + [f"Words {i} put otherwise here." for i in range(16)]
+    found = mine_corpus(x, docs, langs, MineParams(mine_langs="all", min_similarity=0.6), texts=texts)
+    pairs = {(p.src, p.tgt): p for p in found}
+    assert {(i, i + 4) for i in range(4)} <= set(pairs)
+    assert all(pairs[i, i + 4].duplicate for i in range(4))
+    assert not any(p.duplicate for p in found if p.tgt >= 8)
+    assert not any(p.duplicate for p in mine_corpus(x, docs, langs, MineParams(mine_langs="all", min_similarity=0.6)))
+    assert all(p.src < 12 and p.tgt < 12 for p in found)  # nothing with the unrelated document
+    # each sentence at most once, within the same language too
+    used = [r for p in found for r in (p.src, p.tgt)]
+    assert len(used) == len(set(used))
+
+
+def test_near_identical_texts():
+    assert near_identical("The minister visited Seoul on Tuesday.", "the minister visited Seoul on Tuesday")
+    assert near_identical("The deputy minister of foreign affairs visited Seoul on Tuesday.",
+                          "The deputy minister of foreign affairs visited Seoul on Tuesday, officials said.", 0.8)
+    assert not near_identical("The minister visited Seoul on Tuesday.", "Seoul hosted a visit by the minister on Tuesday.")
+    assert not near_identical("The minister visited Seoul on Tuesday.", "The minister visited Seoul on Monday.")
+    assert not near_identical("", "Anything.")
+
+
+def test_ivf_index_gives_the_exact_pairs_when_every_list_is_probed():
+    vectors, docs, langs, _ = clustered(n_docs=40, per_doc=6, noise=0.3, seed=5)
+    assert type(_build_index(vectors[:120], MineParams(exact_up_to=50))).__name__ == "IndexIVFFlat"
+    assert type(_build_index(vectors[:120], MineParams())).__name__ == "IndexFlatIP"
+    exact = mine_corpus(vectors, docs, langs, MineParams(k=3))
+    ivf = mine_corpus(vectors, docs, langs, MineParams(k=3, exact_up_to=50, nprobe=64))
+    assert exact and [(p.src, p.tgt) for p in ivf] == [(p.src, p.tgt) for p in exact]
+    assert [p.margin for p in ivf] == pytest.approx([p.margin for p in exact], abs=1e-5)
+
+
+def test_ivf_index_with_few_probes_still_finds_close_translations():
+    vectors, docs, langs, meaning = clustered(n_docs=40, per_doc=6, noise=0.2, seed=6)
+    found = mine_corpus(vectors, docs, langs, MineParams(k=3, exact_up_to=50, nprobe=1))
+    truth = {(i, j) for i, j in combinations(range(len(vectors)), 2) if meaning[i] == meaning[j]}
+    right = {(p.src, p.tgt) for p in found} & truth
+    assert len(right) >= 0.8 * len(truth) and len(right) == len(found)
+
+
+def test_bad_input_is_refused_and_empty_input_mines_nothing():
+    x = unit(np.eye(3))
+    with pytest.raises(ValueError, match="3 vectors"):
+        mine_corpus(x, ["a", "b"], ["en", "ru", "en"])
+    with pytest.raises(ValueError, match="mine_langs"):
+        mine_corpus(x, ["a", "b", "c"], ["en", "ru", "en"], MineParams(mine_langs="same"))
+    with pytest.raises(ValueError, match="select"):
+        mine_corpus(x, ["a", "b", "c"], ["en", "ru", "en"], MineParams(select="best"))
+    assert mine_corpus(np.zeros((0, 4), np.float32), [], []) == []
+    assert mine_corpus(x, ["a", "a", "a"], ["en", "ru", "de"]) == []  # one document: nothing to pair
+    assert mine_sides(np.zeros((0, 4), np.float32), np.ones((2, 4), np.float32)) == []
+
+
+def test_importing_the_miner_does_not_import_faiss():
+    code = "import sys, pipeline.align, pipeline.align.mining, pipeline.align.files; print('faiss' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
+
+
+# -- with the real encoder --------------------------------------------------------------------------------------
+
+
 def precision_recall(found, gold):
     pairs = {(p.src, p.tgt) for p in found}
     tp = len(pairs & gold)
     return tp / max(len(pairs), 1), tp / len(gold)
 
 
+@pytest.mark.slow
 def test_mining_across_languages(use_encoder):
-    found = mine(EN, RU, use_encoder)
+    found = mine(EN, RU, use_encoder, src_lang="en", tgt_lang="ru")
     precision, recall = precision_recall(found, GOLD)
     assert precision == 1.0, found
     assert recall >= 0.75, found
     assert all(p.margin >= MineParams().threshold for p in found)
 
 
+@pytest.mark.slow
 def test_mining_is_order_free(use_encoder):
     order = [6, 3, 0, 5, 2, 4, 1]
     found = mine(EN, [RU[i] for i in order], use_encoder)
@@ -57,12 +261,17 @@ def test_mining_is_order_free(use_encoder):
     assert mapped == {(p.src, p.tgt) for p in mine(EN, RU, use_encoder)}
 
 
+@pytest.mark.slow
 def test_mining_within_one_language(use_encoder):
-    found = mine(EN, EN2, use_encoder)
+    found = mine(EN, EN2, use_encoder, src_lang="en", tgt_lang="en")
     precision, recall = precision_recall(found, GOLD_EN)
     assert precision == 1.0 and recall == 1.0, found
+    assert not any(p.duplicate for p in found)
+    copies = mine(EN, EN[:3], use_encoder, src_lang="en", tgt_lang="en")
+    assert {(p.src, p.tgt) for p in copies} == {(0, 0), (1, 1), (2, 2)} and all(p.duplicate for p in copies)
 
 
+@pytest.mark.slow
 def test_threshold_trades_recall_for_precision(use_encoder):
     loose = mine(EN, RU, use_encoder, MineParams(threshold=1.0, min_similarity=0.0))
     strict = mine(EN, RU, use_encoder, MineParams(threshold=3.0))
@@ -70,19 +279,42 @@ def test_threshold_trades_recall_for_precision(use_encoder):
     assert strict == []
 
 
-def test_each_sentence_used_once_and_best_margin_wins():
-    rng = np.random.default_rng(0)
-    base = rng.standard_normal((6, 32)).astype(np.float32)
-    base /= np.linalg.norm(base, axis=1, keepdims=True)
-    noisy = base + 0.1 * rng.standard_normal(base.shape).astype(np.float32)
-    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
-    tgt = np.concatenate([noisy[::-1], noisy[:1]])  # reversed, plus a near-duplicate of sentence 0
-    found = mine_vectors(base, tgt, MineParams(k=3, threshold=1.05, min_similarity=0.3))
+@pytest.mark.slow
+def test_corpus_of_three_documents_with_the_real_encoder(use_encoder):
+    # a Russian story, its English version, and an unrelated English article on a neighbouring topic
+    distractor = [
+        "Belarus and China discussed trade in agricultural products.",
+        "The minister of agriculture visited Beijing on Monday.",
+        "Exports of dairy products grew by ten percent.",
+    ]
+    texts = RU + EN + distractor
+    docs = ["ru"] * len(RU) + ["en"] * len(EN) + ["other"] * len(distractor)
+    langs = ["ru"] * len(RU) + ["en"] * (len(EN) + len(distractor))
+    found = mine_corpus(use_encoder.encode(texts), docs, langs)
+    gold = {(r, len(RU) + e) for e, r in GOLD}
     pairs = {(p.src, p.tgt) for p in found}
-    assert len({p.src for p in found}) == len(found) == len({p.tgt for p in found})
-    assert pairs <= {(i, 5 - i) for i in range(6)} | {(0, 6)}
-    assert len(pairs) >= 5
+    assert pairs <= gold and len(pairs) >= 3, found
+    both = mine_corpus(use_encoder.encode(texts), docs, langs, MineParams(mine_langs="all"))
+    assert {(p.src, p.tgt) for p in both} >= pairs
 
 
-def test_empty_sides_mine_nothing():
-    assert mine_vectors(np.zeros((0, 4), np.float32), np.ones((2, 4), np.float32)) == []
+@pytest.mark.slow
+def test_align_files_mining_is_the_corpus_miner_on_two_documents(use_encoder):
+    import csv
+    import io
+
+    from pipeline.align.files import SideText, align_files, format_alignment
+
+    src, tgt = SideText("en.txt", "en", tuple(EN)), SideText("ru.txt", "ru", tuple(RU))
+    result = align_files(src, tgt, use_encoder, mode="mining")
+    vectors = use_encoder.encode(EN + RU)
+    corpus = mine_corpus(vectors, ["en"] * len(EN) + ["ru"] * len(RU), ["en"] * len(EN) + ["ru"] * len(RU))
+    assert [(b.src[0], b.tgt[0] + len(EN)) for b in result.beads] == [(p.src, p.tgt) for p in corpus]
+    assert list(result.margins) == [p.margin for p in corpus]
+    rows = list(csv.DictReader(io.StringIO(format_alignment(result, "csv"))))
+    assert rows and list(rows[0]) == ["src_ids", "tgt_ids", "score", "margin", "flags", "src_text", "tgt_text"]
+    assert all(float(r["margin"]) >= 1.1 and r["flags"] == "" for r in rows)
+    copies = align_files(src, SideText("copy.txt", "en", tuple(EN[:3])), use_encoder, mode="mining")
+    assert list(copies.duplicates) == [True, True, True]
+    data = __import__("json").loads(format_alignment(copies, "json"))
+    assert [b["flags"] for b in data["beads"]] == ["duplicate"] * 3 and all("margin" in b for b in data["beads"])

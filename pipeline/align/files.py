@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.align.mining import MineParams, mine
 from pipeline.align.parallel import AlignParams, Bead, align_parallel
 from pipeline.errors import AlignmentError, InputError
-from pipeline.models import UNDETERMINED
+from pipeline.models import UNDETERMINED, Flag
 
 MODES = ("parallel", "mining")
 FORMATS = ("vecalign", "csv", "json")
@@ -39,6 +39,8 @@ class FileAlignment:
     beads: tuple[Bead, ...]
     margins: tuple[float, ...] = ()
     """Mining only: the ratio margin of each pair."""
+    duplicates: tuple[bool, ...] = ()
+    """Mining only: whether each pair is a same-language near-identical copy rather than a translation."""
 
 
 def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) -> SideText:
@@ -96,8 +98,14 @@ def align_files(
     if mode == "parallel":
         beads = align_parallel(src.sentences, tgt.sentences, encoder, params)
         return FileAlignment(src, tgt, mode, encoder.name, tuple(beads))
-    pairs = mine(src.sentences, tgt.sentences, encoder, mine_params)
-    return FileAlignment(src, tgt, mode, encoder.name, tuple(p.bead() for p in pairs), tuple(p.margin for p in pairs))
+    # the corpus miner over the two files as two documents, each sentence labelled with its file's language
+    pairs = mine(src.sentences, tgt.sentences, encoder, mine_params, src_lang=src.lang, tgt_lang=tgt.lang)
+    return FileAlignment(
+        src, tgt, mode, encoder.name,
+        beads=tuple(p.bead() for p in pairs),
+        margins=tuple(p.margin for p in pairs),
+        duplicates=tuple(p.duplicate for p in pairs),
+    )
 
 
 def _texts(side: SideText, ids: Sequence[int]) -> str:
@@ -117,12 +125,14 @@ def format_alignment(result: FileAlignment, fmt: str) -> str:
             "src_text": _texts(result.src, bead.src),
             "tgt_text": _texts(result.tgt, bead.tgt),
         }
-        if result.margins:
+        if result.mode == "mining":
             row["margin"] = result.margins[n]
+            row["flags"] = str(Flag.DUPLICATE) if result.duplicates[n] else ""
         rows.append(row)
     if fmt == "csv":
         buffer = io.StringIO()
-        fields = ["src_ids", "tgt_ids", "score"] + (["margin"] if result.margins else []) + ["src_text", "tgt_text"]
+        mined = ["margin", "flags"] if result.mode == "mining" else []
+        fields = ["src_ids", "tgt_ids", "score", *mined, "src_text", "tgt_text"]
         writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

@@ -10,18 +10,22 @@
   source text, kept for mining. A translated document is mined with its
   *source* text: the encoder is multilingual, and a pair then shows what the
   source actually says, not what the translation made of it.
-* :func:`mine_corpus_pairs` (over the corpus): sentences of different
-  documents that say the same thing, from the pooled embeddings.
+* :func:`cross_source_pairs` (over the corpus): sentences of different
+  documents that say the same thing, mined over the pooled embeddings
+  (:func:`pipeline.align.mining.mine_corpus`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.models import HAS_TRANSLATION, UNDETERMINED, AlignedPair, Document, Flag, PairKind, Sentence
+
+if TYPE_CHECKING:
+    from pipeline.align.mining import MineParams
 
 UNALIGNED = Flag.UNALIGNED.value
 
@@ -111,40 +115,36 @@ def sentence_vectors(documents: Sequence[Document], encoder) -> list[Document]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class SentenceRef:
-    """Where a row of the pooled embeddings comes from."""
-
-    doc_id: str
-    sent_idx: int
-    lang: str
-
-
-def mine_corpus_pairs(
+def cross_source_pairs(
     vectors: np.ndarray,
-    refs: Sequence[SentenceRef],
+    refs: Sequence[tuple[str, int, str]],
+    sentences: Mapping[tuple[str, int], Sentence],
+    params: MineParams,
     *,
-    k: int = 4,
-    threshold: float = 1.1,
-    min_similarity: float = 0.5,
-) -> list[tuple[int, int, float, float]]:
-    """Cross-source candidates over the pooled sentence embeddings: ``(row_a, row_b, similarity, margin)``.
+    threshold: float,
+) -> list[AlignedPair]:
+    """Mined pairs as corpus rows (numbered ``xs-000001`` …): ``refs[i]`` names row ``i`` of ``vectors``
+    as ``(doc_id, sent_idx, lang)``, ``sentences`` holds the sentences the pairs need.
 
-    Rows of one document are mined against the rows of every later document (in ``refs`` order), each
-    document pair with its own margins.
+    Each pair keeps its similarity (``score``) and ratio margin; a near-identical copy is flagged
+    ``duplicate``, a pair less similar than the review ``threshold`` ``low-score``.
     """
-    from pipeline.align.mining import MineParams, mine_vectors
+    from pipeline.align.mining import mine_corpus
 
-    params = MineParams(k=k, threshold=threshold, min_similarity=min_similarity)
-    spans: dict[str, list[int]] = {}
-    for row, ref in enumerate(refs):
-        spans.setdefault(ref.doc_id, []).append(row)
-    docs = list(spans)
-    found = []
-    for a_pos, a in enumerate(docs):
-        rows_a = spans[a]
-        for b in docs[a_pos + 1:]:
-            rows_b = spans[b]
-            for p in mine_vectors(vectors[rows_a], vectors[rows_b], params):
-                found.append((rows_a[p.src], rows_b[p.tgt], p.similarity, p.margin))
-    return found
+    texts = [sentences[ref[:2]].text if ref[:2] in sentences else "" for ref in refs]
+    found = mine_corpus(vectors, [ref[0] for ref in refs], [ref[2] for ref in refs], params, texts=texts)
+    pairs = []
+    for n, p in enumerate(found, 1):
+        sa, sb = sentences[refs[p.src][:2]], sentences[refs[p.tgt][:2]]
+        flags = _flags([sa, sb])
+        if p.duplicate:
+            flags.append(Flag.DUPLICATE.value)
+        if p.similarity < threshold:
+            flags.append(Flag.LOW_SCORE.value)
+        pairs.append(AlignedPair(
+            pair_id=f"xs-{n:06d}", kind=PairKind.CROSS_SOURCE.value,
+            src_doc=sa.doc_id, src_ids=(sa.sent_idx,), src_lang=refs[p.src][2], src_text=sa.text,
+            tgt_doc=sb.doc_id, tgt_ids=(sb.sent_idx,), tgt_lang=refs[p.tgt][2], tgt_text=sb.text,
+            score=p.similarity, margin=p.margin, flags=tuple(flags),
+        ))
+    return pairs

