@@ -177,7 +177,11 @@ def write_corpus(state, services) -> list[Path]:
         # where the corpus was written is no property of it (and would make two runs' corpora differ)
         **{key.replace("_", "-"): value for key, value in config.settings().items() if key != "out_dir"},
     }
+    from pipeline.corpus import ALIGNED_PARQUET, PARQUET_MISSING, parquet_available
+
     escaped = state.sections.setdefault("escaped", {})
+    if not parquet_available():
+        state.sections.setdefault("not_written", {})[ALIGNED_PARQUET] = PARQUET_MISSING
     return write_corpus_files(state.out_dir, all_pairs(state), properties, tool_version=__version__, escaped=escaped)
 
 
