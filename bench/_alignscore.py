@@ -11,7 +11,10 @@ COLUMNS = ["strict_f1", "lax_f1", "recall_1-1", "recall_1-0", "recall_0-1", "rec
 
 
 def parse_settings(items: list[str], base=None):
-    """``["skip=-0.2", "margin=false", "min_link=none"]`` -> ``AlignParams`` with those fields changed."""
+    """``["skip=-0.2", "margin=false", "min_link=none"]`` -> ``AlignParams`` with those fields changed.
+
+    Raises ``ValueError`` with a one-line message for an unknown field or value.
+    """
     from pipeline.align.parallel import AlignParams
 
     params = base if base is not None else AlignParams()
@@ -20,7 +23,7 @@ def parse_settings(items: list[str], base=None):
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or key not in names:
-            raise SystemExit(f"error: --set takes FIELD=VALUE with FIELD one of {', '.join(names)}")
+            raise ValueError(f"--set takes FIELD=VALUE with FIELD one of {', '.join(names)}")
         low = value.strip().lower()
         if low in ("true", "false"):
             changes[key] = low == "true"
@@ -32,7 +35,7 @@ def parse_settings(items: list[str], base=None):
             try:
                 changes[key] = float(low)
             except ValueError:
-                raise SystemExit(f"error: --set {item}: not a number, true, false or none") from None
+                raise ValueError(f"--set {item}: not a number, true, false or none") from None
     return replace(params, **changes)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -56,7 +57,11 @@ def main(argv: list[str]) -> int:
     params = AlignParams(exact_spans=False if args.composed else None)
     if args.max_size is not None:
         params = replace(params, max_size=args.max_size)
-    params = parse_settings(args.settings, params)
+    try:
+        params = parse_settings(args.settings, params)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     encoder = load_encoder(args.encoder, cache=VectorCache(args.cache))
     load_s = time.perf_counter() - t0

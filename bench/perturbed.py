@@ -249,7 +249,11 @@ def main(argv: list[str]) -> int:
     if args.split == "dev" and bleualign is None:
         print(f"error: Bleualign data not found in {args.data} (use --data DIR)", file=sys.stderr)
         return 2
-    params = parse_settings(args.settings)
+    try:
+        params = parse_settings(args.settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     from pipeline.align.encoders import VectorCache, load_encoder
     from pipeline.align.parallel import align_spans, embed_sides

