@@ -227,7 +227,7 @@ def build(split: str, wmt22: Path, bleualign: Path | None) -> list[tuple[str, Pa
     return out
 
 
-# ---------------------------------------------------------------- scoring
+# ---------------------------------------------------------------- benchmark
 
 
 def main(argv: list[str]) -> int:
@@ -258,7 +258,13 @@ def main(argv: list[str]) -> int:
     from pipeline.align.encoders import VectorCache, load_encoder
     from pipeline.align.parallel import align_spans, embed_sides
 
-    docs = build(args.split, args.wmt22, bleualign)
+    import xml.etree.ElementTree as ET
+
+    try:
+        docs = build(args.split, args.wmt22, bleualign)
+    except (ET.ParseError, AttributeError) as exc:
+        print(f"error: {args.wmt22} does not hold the WMT22 XML files this benchmark reads ({exc})", file=sys.stderr)
+        return 2
     encoder = load_encoder(args.encoder, cache=VectorCache(args.cache))
     by_source: dict[str, tuple[list, list]] = {}
     edits: dict[str, int] = {}
