@@ -1,18 +1,22 @@
 """``python -m bench bleualign``: align the Bleualign German-French test set and score it.
 
 Scores are Vecalign's strict and lax precision, recall and F1 (micro-averaged
-over the documents; see ``pipeline.align.score``), plus 1-0/0-1 bead precision
-and recall on their own. ``--split dev`` scores the development document
-(the only one parameters were chosen on).
+over the documents; see ``pipeline.align.score``), plus recall per bead shape
+(1-1, 1-0, 0-1, 2-1, 1-2), 1-1 precision and 1-0/0-1 bead precision and
+recall on their own. ``--split dev`` scores the development document (the
+only one parameters were chosen on).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
+from bench._alignscore import parse_settings, report, table
 from bench.common import BLEUALIGN, machine, peak_rss_mb
 
 
@@ -40,19 +44,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="also write each document's beads (vecalign format) here")
     parser.add_argument("--quick", action="store_true", help="score test0 and test4 only")
     parser.add_argument("--composed", action="store_true", help="compose span embeddings instead of embedding each span")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change one AlignParams field, e.g. --set skip=-0.1 (repeatable)")
+    parser.add_argument("--cache", type=Path, default=None, help="SQLite embedding cache to reuse across runs (default: none)")
     args = parser.parse_args(argv)
 
     from pipeline.align.encoders import VectorCache, load_encoder
     from pipeline.align.parallel import AlignParams, align_spans, embed_sides
-    from pipeline.align.score import null_bead_scores, score_multiple
 
     names = ["dev"] if args.split == "dev" else (["test0", "test4"] if args.quick else [f"test{i}" for i in range(7)])
     docs = load(args.data, names)
     params = AlignParams(exact_spans=False if args.composed else None)
     if args.max_size is not None:
-        params = AlignParams(max_size=args.max_size, exact_spans=params.exact_spans)
+        params = replace(params, max_size=args.max_size)
+    try:
+        params = parse_settings(args.settings, params)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
-    encoder = load_encoder(args.encoder, cache=VectorCache(None))
+    encoder = load_encoder(args.encoder, cache=VectorCache(args.cache))
     load_s = time.perf_counter() - t0
     golds, tests = [], []
     embed_s = search_s = 0.0
@@ -70,16 +81,12 @@ def main(argv: list[str]) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / f"{name}.defr").write_text("".join(b.vecalign() + "\n" for b in beads), encoding="utf-8")
     align_s = time.perf_counter() - t1
-    scores = score_multiple(golds, tests)
     result = {
         "split": args.split,
         "documents": names,
         "encoder": encoder.name,
-        "params": {"max_size": params.max_size, "skip": params.skip, "margin": params.margin,
-                   "length_penalty": params.length_penalty, "length_weight": params.length_weight,
-                   "exact_spans": params.exact_spans},
-        **{k: round(v, 4) for k, v in scores.as_dict().items()},
-        **{k: round(v, 4) for k, v in null_bead_scores(golds, tests).items()},
+        "params": asdict(params),
+        **report(golds, tests),
         "sentences": {"src": sum(len(d[1]) for d in docs), "tgt": sum(len(d[2]) for d in docs)},
         "seconds_model_load": round(load_s, 2),
         "seconds_align": round(align_s, 2),
@@ -91,6 +98,7 @@ def main(argv: list[str]) -> int:
     print(f"{'':8}{'P':>8}{'R':>8}{'F1':>8}")
     for kind in ("strict", "lax"):
         print(f"{kind:8}" + "".join(f"{result[f'{kind}_{m}']:8.4f}" for m in ("precision", "recall", "f1")))
+    print(table({args.split: result}))
     print(f"aligned {result['sentences']['src']}+{result['sentences']['tgt']} sentences in {align_s:.2f} s "
           f"(embedding {embed_s:.2f} s, search {search_s:.2f} s; +{load_s:.2f} s model load), "
           f"peak RSS {result['peak_rss_mb']} MiB")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.align.encoders import encode_spans
-from pipeline.align.parallel import AlignParams, Band, align_parallel, align_spans
+from pipeline.align.parallel import AlignParams, Band, _dp, align_parallel, align_spans
 from pipeline.align.score import score
 
 
@@ -84,6 +84,75 @@ def test_splits_merges_deletions_insertions_are_found():
     beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
     s = score(gold, [(b.src, b.tgt) for b in beads])
     assert s.strict_f1 == 1.0, [(b.src, b.tgt) for b in beads]
+
+
+def test_deleted_sentence_next_to_an_inserted_one_gives_two_null_beads():
+    src, tgt, gold = build(make_doc(8), ["1-1", "1-1", "1-0", "0-1", "1-1", "1-1"])
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0, [(b.src, b.tgt) for b in beads]
+    # without the similarity floor the two strangers are paired
+    unfloored = align_parallel(src, tgt, BagEncoder(), AlignParams(min_similarity=None))
+    assert ((2,), (2,)) in [(b.src, b.tgt) for b in unfloored]
+
+
+def test_a_sentence_that_adds_nothing_is_not_folded_into_its_neighbour():
+    """A shortened translation followed by a short foreign sentence: the 1-2 bead fits the lengths
+    better, but leaving the foreign sentence out raises the similarity, so it is a null bead."""
+    src = make_doc(6, seed=4)
+    words = src[2].split()
+    tgt = src[:2] + [" ".join(words[: len(words) * 2 // 3]), "foreign1 foreign2 foreign3 foreign4"] + src[3:]
+    gold = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((), (3,)), ((3,), (4,)), ((4,), (5,)), ((5,), (6,))]
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0, [(b.src, b.tgt) for b in beads]
+    folded = align_parallel(src, tgt, BagEncoder(), AlignParams(min_link=None))
+    assert ((2,), (2, 3)) in [(b.src, b.tgt) for b in folded]
+
+
+def _path_score(path, scores, skip, skip_extend):
+    total, last = 0.0, None
+    for i0, i1, j0, j1 in path:
+        a, b = i1 - i0, j1 - j0
+        if a and b:
+            total += scores[(a, b)][i1, j1]
+            last = None
+        else:
+            side = "src" if a else "tgt"
+            total += skip_extend if last == side else skip
+            last = side
+    return total
+
+
+def _all_paths(n, m, types):
+    if n == 0 and m == 0:
+        yield []
+        return
+    for a, b in types:
+        if a <= n and b <= m:
+            for head in _all_paths(n - a, m - b, types):
+                yield head + [(n - a, n, m - b, m)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_dynamic_program_finds_the_best_path_with_affine_null_runs(seed):
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    types = [(a, b) for a, b in AlignParams(max_size=4).types() if a <= n and b <= m]
+    scores = {t: rng.uniform(-0.6, 0.8, size=(n + 1, m + 1)) for t in types if t[0] and t[1]}
+    skip, skip_extend = -0.3, float(rng.uniform(-0.3, 0.0))
+    path = _dp(n, m, Band.full(n, m), types, scores, skip, skip_extend)
+    assert [i for i0, i1, _, _ in path for i in range(i0, i1)] == list(range(n))
+    assert [j for _, _, j0, j1 in path for j in range(j0, j1)] == list(range(m))
+    best = max(_path_score(p, scores, skip, skip_extend) for p in _all_paths(n, m, types))
+    assert _path_score(path, scores, skip, skip_extend) == pytest.approx(best, abs=1e-9)
+
+
+def test_a_block_of_missing_sentences_costs_little_more_than_one():
+    """Twelve sentences inserted in a row: with affine null runs the block costs -0.15 - 11 * 0.02."""
+    plan = ["1-1"] * 5 + ["0-1"] * 12 + ["1-1"] * 5
+    src, tgt, gold = build(make_doc(12, seed=5), plan)
+    beads = align_parallel(src, tgt, BagEncoder(), AlignParams())
+    assert score(gold, [(b.src, b.tgt) for b in beads]).strict_f1 == 1.0
+    assert sum(1 for b in beads if not b.src) == 12
 
 
 def test_beads_cover_both_sides_in_order():
@@ -182,6 +251,23 @@ def test_english_russian_document_with_merge_deletion_and_insertion(use_encoder)
     assert score(GOLD, pred).strict_f1 == 1.0, pred
 
 
+def test_a_replaced_sentence_in_real_text_gives_two_null_beads(use_encoder):
+    """The translation of one sentence is replaced by an unrelated one: not a pair, two null beads."""
+    ru = [
+        "В понедельник министерство объявило о новой программе для малого бизнеса.",
+        "Она предоставит дешёвые кредиты компаниям технологического сектора.",
+        "Чиновники ожидают, что в этом году заявки подадут более двухсот фирм.",
+        "Футбольный клуб из Казани подписал контракт с бразильским нападающим.",  # instead of EN 3
+        "Критики говорят, что денег недостаточно.",
+        "Они указывают на то, что инфляция остаётся высокой.",
+        "Первые кредиты будут выданы весной.",
+        "Заявки можно подать через интернет.",
+    ]
+    gold = [((i,), (i,)) for i in range(8) if i != 3] + [((3,), ()), ((), (3,))]
+    pred = [(b.src, b.tgt) for b in align_parallel(EN, ru, use_encoder)]
+    assert score(gold, pred).strict_f1 == 1.0, pred
+
+
 def test_anchor_tokens_can_carry_an_alignment():
     from pipeline.align.parallel import anchor_tokens
 
@@ -191,8 +277,9 @@ def test_anchor_tokens_can_carry_an_alignment():
     tgt = [f"delta{i} eps{i} {1000 + i} zeta{i}" for i in range(12)]
     del tgt[5]
     enc = BagEncoder(ignore_numbers=True)
-    blind = align_parallel(src, tgt, enc, AlignParams())
-    seeing = align_parallel(src, tgt, enc, AlignParams(anchor_weight=1.0))
+    # these embeddings carry no signal at all (true pairs score about 0), so no similarity floor can hold
+    blind = align_parallel(src, tgt, enc, AlignParams(min_similarity=None))
+    seeing = align_parallel(src, tgt, enc, AlignParams(anchor_weight=1.0, min_similarity=None))
     gold = [((i,), (i if i < 5 else i - 1,)) for i in range(12) if i != 5] + [((5,), ())]
     with_anchors = score(gold, [(b.src, b.tgt) for b in seeing])
     without = score(gold, [(b.src, b.tgt) for b in blind])

@@ -90,3 +90,15 @@ def test_null_bead_report():
     out = null_bead_scores([GOLD], [test])
     assert out["null_precision"] == approx(0.5)
     assert out["null_recall"] == approx(0.5)
+
+
+def test_bead_type_report():
+    from pipeline.align.score import bead_type_scores
+
+    # gold: 1-2, 1-1, 2-1, 0-1, 1-0; predicted: 1-2 right, 1-1 right, 2-1 as 1-1 + 1-0, nulls as one 1-1
+    test = [((0,), (0, 1)), ((1,), (2,)), ((2,), (3,)), ((3,), ()), ((4,), (4,))]
+    out = bead_type_scores([GOLD], [test])
+    assert out["1-1"] == {"gold": 1, "test": 3, "recall": 1.0, "precision": approx(1 / 3)}
+    assert out["1-2"]["recall"] == 1.0 and out["2-1"]["recall"] == 0.0
+    assert out["0-1"] == {"gold": 1, "test": 0, "recall": 0.0, "precision": 0.0}
+    assert out["1-0"]["gold"] == 1 and out["1-0"]["test"] == 1 and out["1-0"]["recall"] == 0.0

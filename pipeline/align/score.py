@@ -128,3 +128,42 @@ def null_bead_scores(gold_list, test_list) -> dict[str, float]:
         n_gold += len(g)
     prec, rec = _ratio(tp, n_test), _ratio(tp, n_gold)
     return {"null_precision": prec, "null_recall": rec, "null_f1": _f1(prec, rec)}
+
+
+BEAD_TYPES = ((1, 1), (1, 0), (0, 1), (2, 1), (1, 2))
+
+
+def bead_type(bead: BeadPair) -> str:
+    """``"2-1"`` for two source sentences and one target sentence."""
+    return f"{len(bead[0])}-{len(bead[1])}"
+
+
+def bead_type_scores(gold_list, test_list, types=BEAD_TYPES) -> dict[str, dict[str, float]]:
+    """Recall and precision of each bead shape on its own (exact matches, summed over documents).
+
+    ``out["1-0"]`` holds ``gold`` and ``test`` (how many beads of that shape
+    each side has), ``recall`` (the share of gold beads of that shape found
+    exactly) and ``precision`` (the share of predicted beads of that shape
+    that are gold). Not part of the Vecalign metric.
+    """
+    names = [f"{a}-{b}" for a, b in types]
+    tp = dict.fromkeys(names, 0)
+    n_gold = dict.fromkeys(names, 0)
+    n_test = dict.fromkeys(names, 0)
+    for gold, test in zip(gold_list, test_list):
+        g = {(tuple(s), tuple(t)) for s, t in gold if s or t}
+        t_ = {(tuple(s), tuple(t)) for s, t in test if s or t}
+        for bead in g:
+            name = bead_type(bead)
+            if name in n_gold:
+                n_gold[name] += 1
+                tp[name] += bead in t_
+        for bead in t_:
+            name = bead_type(bead)
+            if name in n_test:
+                n_test[name] += 1
+    return {
+        name: {"gold": n_gold[name], "test": n_test[name], "recall": _ratio(tp[name], n_gold[name]),
+               "precision": _ratio(tp[name], n_test[name])}
+        for name in names
+    }
