@@ -134,3 +134,26 @@ def plain(text: str) -> str:
     import re
 
     return " ".join(re.sub("[│┃┌┐└┘─━┬┴┼├┤]", " ", text).split())
+
+
+def run_readme_example(heading: str) -> tuple[list[str], list[str]]:
+    """Run the last Python example under README's ``heading`` section (from the repository root): the lines it
+    printed, and the lines its ``print(…)  # expected`` comments say it prints."""
+    import contextlib
+    import io
+    import os
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(heading, 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[-1]
+    expected = [line.split("# ", 1)[1].rstrip() for line in code.splitlines() if line.strip().startswith("print(")]
+    out = io.StringIO()
+    cwd = os.getcwd()
+    try:
+        os.chdir(ROOT)
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    return [line.rstrip() for line in out.getvalue().splitlines()], expected

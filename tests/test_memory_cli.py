@@ -16,14 +16,11 @@ from pipeline.io import read_csv
 
 from tests import review_fixtures as fx
 from tests.test_memory import FOREIGN_TMX
+from tests.test_review_apply import EDITS
 
 runner = CliRunner()
 
 DECISIONS = {"t0000": "accept", "t0001": "edit", "t0002": "Accept ", "t0003": "reject", "x0000": "accept", "x0001": "edit"}
-EDITS = {
-    "t0001": "According to the Korea JoongAng Daily, the AI market grows by 20 percent a year.",
-    "x0001": "Asian economies are being transformed by the Fourth Industrial Revolution.",
-}
 
 
 @pytest.fixture()
