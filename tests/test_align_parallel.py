@@ -329,7 +329,7 @@ def test_long_insertion_in_a_long_document():
     def unit(x):
         return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
-    def spans(v, k=4):
+    def spans(v, k=AlignParams().max_size - 1):
         c = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
         return [unit(c[size:] - c[:-size]) for size in range(1, k + 1)]
 

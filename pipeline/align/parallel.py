@@ -61,8 +61,9 @@ class Bead:
 
 @dataclass(frozen=True)
 class AlignParams:
-    max_size: int = 5
-    """Largest bead, source plus target sentences (5 allows 1-4, 2-3, 3-2, 4-1)."""
+    max_size: int = 6
+    """Largest bead, source plus target sentences (6 allows 1-5, 2-4, 3-3, 4-2, 5-1). Each size up to
+    ``max_size - 1`` sentences a side is embedded, so exact spans cost one encoder pass per size."""
     skip: float = -0.15
     """Score of a 1-0 or 0-1 bead that starts a run of null beads on its side."""
     skip_extend: float = -0.02
@@ -87,7 +88,7 @@ class AlignParams:
     """Scale bead scores by ``log2(1 + short/long)`` of the spans' character lengths."""
     length_weight: float = 1.5
     """Exponent of the length factor: above 1 trusts length ratios more (weaker encoders)."""
-    shared_token_weight: float = 0.3
+    shared_token_weight: float = 0.4
     """Added to a bead's score for each word written the same on both sides of it (numbers of two or
     more digits, words of four or more letters, case-folded): a name or a number that a sentence
     boundary cuts off from its counterpart pulls the two sentences into one bead. Only words that
