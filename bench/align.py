@@ -92,7 +92,7 @@ def child(data: Path, n: int) -> dict:
     src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
     t2 = time.perf_counter()
     c2 = time.process_time()
-    beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
+    beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params, src=src, tgt=tgt)
     t3 = time.perf_counter()
     c3 = time.process_time()
     scores = score_multiple([gold], [[(b.src, b.tgt) for b in beads]])

