@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import logging
 import os
@@ -107,9 +108,15 @@ class OutputFolder:
     def stage(self) -> Path:
         """A new, empty folder for this run's outputs."""
         run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-        self.staging = self.state / RUNS / run_id
-        self.staging.mkdir(parents=True)
-        return self.staging
+        (self.state / RUNS).mkdir(parents=True, exist_ok=True)
+        for n in itertools.count():  # two runs in one second from one process get different folders
+            self.staging = self.state / RUNS / (run_id if n == 0 else f"{run_id}-{n}")
+            try:
+                self.staging.mkdir()
+            except FileExistsError:
+                continue
+            return self.staging
+        raise AssertionError("unreachable")
 
     def commit(self) -> None:
         """Make the staged outputs the folder's outputs, in one rename; then tidy what the old set left."""

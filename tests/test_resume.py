@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import pipeline.outfolder
 from pipeline.api import run_batch
 from pipeline.config import RunConfig
 from tests.conftest import SEEDS, output_files
@@ -151,3 +152,16 @@ def test_a_folder_written_by_an_older_version_is_taken_over(tmp_path):
     run_batch(RunConfig(input_dir=inp, out_dir=legacy, quiet=True))
     assert (legacy / "aligned.csv").is_symlink() and (legacy / "notes.txt").read_text() == "mine"
     assert snapshot(legacy) == {**snapshot(out), "notes.txt": b"mine"}
+
+
+def test_two_runs_in_one_second_from_one_process_stage_separate_folders(tmp_path, monkeypatch):
+    """The run folder's name holds the second and the process; a second run in that second gets its own."""
+    monkeypatch.setattr(pipeline.outfolder.time, "strftime", lambda _fmt: "20260101T000000")
+    staged = []
+    for text in ("first", "second"):
+        with pipeline.outfolder.OutputFolder(tmp_path / "out") as folder:
+            staged.append(folder.stage())
+            (folder.staging / "notes.txt").write_text(text)
+            folder.commit()
+    assert staged[0] != staged[1] and staged[1].name == staged[0].name + "-1"
+    assert (tmp_path / "out" / "notes.txt").read_text() == "second"
