@@ -7,12 +7,13 @@ the actor's CPUs (1 when it asks for none or one), and possibly allocator
 settings (Dask's ``MALLOC_TRIM_THRESHOLD_`` made CTranslate2 2.3x slower). This
 measures the translation engine on the real-size random model (the one ``bench
 translate`` builds: Transformer base, 32k vocabulary, int8; ``--steps`` target
-tokens per sentence) in three places, in alternating rounds, best round kept:
+tokens per sentence) in four places, in alternating rounds, best round kept:
 
 (a) in this process;
 (b) in a Ray actor started with Ray's defaults (``num_cpus=1``);
-(c) in a Ray actor started as the Ray executor starts its translators
-    (:func:`pipeline.ray_executor.translator_options`).
+(c) in a Ray actor started as the Ray executor starts its CPU translators
+    (:func:`pipeline.ray_executor.translator_env`);
+(d) for contrast, in a Ray actor with Dask's ``MALLOC_TRIM_THRESHOLD_=65536``.
 
 Each place loads the model and decodes a warm-up batch before its timed call;
 every place decodes with the same threads. The environment each actor saw is
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     import ray
 
     from bench.translate import build_package, make_documents
-    from pipeline.ray_executor import translator_options
+    from pipeline.ray_executor import translator_env
     from pipeline.translate.engine import default_threads
     from pipeline.translate.packages import install_file
 
@@ -78,12 +79,16 @@ def main(argv: list[str] | None = None) -> int:
         packages = Path(tmp) / "packages"
         install_file(build_package(Path(tmp) / "build"), packages)
         # logical CPUs for both actors at once (they decode in turn, never together)
-        ray.init(num_cpus=threads + 1, include_dashboard=False, logging_level="WARNING")
+        ray.init(num_cpus=threads + 2, include_dashboard=False, logging_level="WARNING")
         remote = ray.remote(Decoder)
         places = {
             "in-process": Decoder(str(packages), threads, args.steps),
             "ray default": remote.options(num_cpus=1).remote(str(packages), threads, args.steps),
-            "ray executor": remote.options(**translator_options(threads)).remote(str(packages), threads, args.steps),
+            "ray executor": remote.options(num_cpus=threads, runtime_env={"env_vars": translator_env(threads)}).remote(
+                str(packages), threads, args.steps),
+            # for contrast: Dask's allocator setting, which made CTranslate2 2.3x slower in a Dask worker
+            "dask's malloc": remote.options(num_cpus=1, runtime_env={"env_vars": {"MALLOC_TRIM_THRESHOLD_": "65536"}}).remote(
+                str(packages), threads, args.steps),
         }
 
         def call(place, method, *a):
@@ -105,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": {place: [round(v, 2) for v in values] for place, values in seconds.items()},
         "ratio_ray_default": round(best["ray default"] / best["in-process"], 3),
         "ratio_ray_executor": round(best["ray executor"] / best["in-process"], 3),
+        "ratio_dask_malloc": round(best["dask's malloc"] / best["in-process"], 3),
         "environments": environments, "load": os.getloadavg(), "machine": machine(),
     }
     print(json.dumps(summary, ensure_ascii=False))

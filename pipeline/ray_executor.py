@@ -1,28 +1,28 @@
 """The per-document stages on a Ray cluster, through Ray Data (``pipeline run --executor ray``).
 
 The run's shards become the rows of a Ray Data dataset, and the per-document
-stages become one ``map_batches`` step per group of consecutive stages, each on
-its own pool of actors:
+stages one ``map_batches`` step per group of consecutive stages, each group on a
+pool of actors of its own (:func:`stage_groups`):
 
-* the stages before translation (ingest, identify, segment, detect, memory,
-  glossary-pre: the language detector, the translation memory and the glossary)
-  on CPU actors;
-* translation (the CTranslate2 models) on translator actors, each holding one
-  GPU with ``--device cuda``;
-* the stages after it (glossary-post, align, embed: the glossary and the
-  sentence encoder) on encoder actors.
+* ``cpu``: the stages before translation (ingest, identify, segment, detect,
+  memory, glossary-pre), with the language detector, the translation memory and
+  the glossary;
+* ``translate``: translation, with the CTranslate2 models; one GPU per actor
+  with ``--device cuda``, else the cores it decodes with;
+* ``encode``: the stages after it (glossary-post, align, embed), with the
+  glossary and the sentence encoder.
 
 Each actor builds the run's services once, from the settings the driver sends
-(with every path the driver resolved made absolute), and calls the same
-:func:`pipeline.stages.run_documents` the local executor calls, on one whole
-shard at a time: translation de-duplicates and length-sorts the sentences of
-all the shard's documents in one engine call, as it does locally. Records travel
-pickled, with the shard's per-stage counts and seconds, and the driver gets the
-shards back in order. The documents, and so every output, are the ones the
-local executor gives; the corpus stages (mining, outputs) run on the driver.
+(:func:`worker_config`: every path the driver resolved, made absolute), and
+calls the same :func:`pipeline.stages.run_documents` as the local executor, on
+one whole shard at a time: translation de-duplicates and length-sorts the
+sentences of all the shard's documents in one engine call, as it does locally.
+Records travel pickled, with the shard's per-stage counts and seconds; the
+driver gets the shards back in order. The documents, and so every output, are
+the local executor's; the corpus stages (mining, outputs) run on the driver.
 
 Ray is an optional dependency (``pip install 'pipeline[ray]'``), imported only
-here and only when this executor is chosen.
+here, and only when this executor is chosen.
 """
 
 from __future__ import annotations
@@ -30,37 +30,38 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import math
 import os
 import pickle
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import RunConfig
-from pipeline.errors import UsageError
+from pipeline.errors import PipelineError, UsageError
 from pipeline.executors import ShardDone, ShardJob
 from pipeline.stages import Progress, SourceFile, Stage, StageLog, run_documents
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'pipeline[ray]'"
-TRANSLATE = "engine"
-"""The service that gives the stages using it a pool of their own (translator actors, with a GPU each on cuda)."""
+DEFAULT_TRANSLATOR_CPUS = 4
+"""Cores a CPU translator decodes with, unless the ``threads`` setting says otherwise (one replica, see
+:func:`pipeline.translate.engine.cpu_threads`)."""
 
 
 def require_ray() -> Any:
-    """The ``ray`` module with Ray Data, or a usage error that says how to install it."""
+    """The ``ray`` module with Ray Data, or a usage error that says how to install them."""
     try:
         import ray
-        import ray.data  # noqa: F401  (Ray Data needs pyarrow and pandas besides ray itself)
+        import ray.data  # noqa: F401  (Ray Data also needs pyarrow and pandas)
     except ImportError as exc:
-        raise UsageError(f"--executor ray needs Ray Data, which is not installed ({exc}): {INSTALL_HINT}") from exc
+        raise UsageError(f"--executor ray needs Ray Data, which is not installed ({exc}); install it with "
+                         f"{INSTALL_HINT}") from exc
     return ray
 
 
-# -- what runs where --------------------------------------------------------------------------------------------
+# -- what runs where ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -75,23 +76,19 @@ class StageGroup:
     def names(self) -> list[str]:
         return [s.name for s in self.stages]
 
-    @property
-    def uses(self) -> set[str]:
-        return {name for s in self.stages for name in s.uses}
-
 
 def stage_groups(stages: Sequence[Stage]) -> list[StageGroup]:
-    """The per-document ``stages`` cut around the stages that translate.
+    """The per-document ``stages`` cut around those that use the translation engine.
 
-    Translation stages form groups of their own (translator actors); the stages between
-    them form one group each: ``cpu`` before the first translation, ``encode`` after it.
+    Stages that translate form groups of their own; the stages between them one group each,
+    ``cpu`` before the first translation and ``encode`` after it.
     """
     groups: list[StageGroup] = []
     translated = False
     for stage in stages:
         if not stage.per_document:
             continue
-        kind = "translate" if TRANSLATE in stage.uses else ("encode" if translated else "cpu")
+        kind = "translate" if "engine" in stage.uses else ("encode" if translated else "cpu")
         translated = translated or kind == "translate"
         if groups and groups[-1].kind == kind:
             groups[-1] = StageGroup(kind, groups[-1].stages + (stage,))
@@ -100,27 +97,110 @@ def stage_groups(stages: Sequence[Stage]) -> list[StageGroup]:
     return groups
 
 
-def worker_config(config: RunConfig, services: Any) -> RunConfig:
+@dataclass(frozen=True)
+class Pool:
+    """The actors of one stage group: how many (between ``min_size`` and ``max_size``) and what each holds."""
+
+    group: StageGroup
+    min_size: int
+    max_size: int
+    num_cpus: float
+    num_gpus: float = 0
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment variables of the actors' processes (Ray's runtime environment)."""
+
+    def remote_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"num_cpus": self.num_cpus}
+        if self.num_gpus:
+            args["num_gpus"] = self.num_gpus
+        if self.env:
+            args["runtime_env"] = {"env_vars": dict(self.env)}
+        return args
+
+
+def translator_threads(config: RunConfig, node_cpus: float, cpus: int | None = None) -> int:
+    """Cores each CPU translator decodes with: ``cpus``, else the ``threads`` setting, else 4; at most a node's."""
+    wanted = cpus or config.translate.threads or DEFAULT_TRANSLATOR_CPUS
+    return int(max(1, min(wanted, node_cpus)))
+
+
+def translator_env(threads: int) -> dict[str, str]:
+    """A CPU translator's environment.
+
+    Ray starts a worker with ``OMP_NUM_THREADS`` set to its whole CPUs (1 below two) and changes
+    no allocator setting (no ``MALLOC_TRIM_THRESHOLD_`` or ``MALLOC_ARENA_MAX``; its jemalloc is
+    preloaded only into its own servers). CTranslate2 takes its thread count from the engine,
+    not from ``OMP_NUM_THREADS``, so decoding in an actor runs at in-process speed
+    (``python -m bench ray_decode``); the variable is set to the cores it decodes with all the
+    same, for any OpenMP code in the process.
+    """
+    return {"OMP_NUM_THREADS": str(threads)}
+
+
+def plan_pools(
+    stages: Sequence[Stage],
+    config: RunConfig,
+    *,
+    cpus: float,
+    gpus: float = 0,
+    node_cpus: float | None = None,
+    cpu_actors: int | None = None,
+    translators: int | None = None,
+    encoder_actors: int | None = None,
+    translator_cpus: int | None = None,
+) -> list[Pool]:
+    """A pool per stage group for a cluster of ``cpus`` CPUs and ``gpus`` GPUs (its largest node ``node_cpus``).
+
+    A pool with a given size is fixed; otherwise it grows from one actor to what the cluster holds.
+    CPU and encoder actors take one CPU each; a translator one GPU with ``--device cuda`` (or
+    ``auto`` on a cluster with GPUs), else the cores it decodes with. When the first actor of
+    every pool does not fit in the cluster at once, their CPU requests shrink in proportion, so
+    the pipeline always starts (Ray's CPUs are a reservation: each actor still uses what it needs).
+    """
+    node_cpus = node_cpus or cpus
+    on_gpu = config.translate.device == "cuda" or (config.translate.device == "auto" and gpus >= 1)
+    pools = []
+    for group in stage_groups(stages):
+        if group.kind == "translate" and on_gpu:
+            size = translators or max(1, int(gpus))
+            pools.append(Pool(group, translators or 1, size, num_cpus=1.0, num_gpus=1))
+        elif group.kind == "translate":
+            threads = translator_threads(config, node_cpus, translator_cpus)
+            size = translators or max(1, int(cpus // threads))
+            pools.append(Pool(group, translators or 1, size, num_cpus=float(threads), env=translator_env(threads)))
+        else:
+            fixed = cpu_actors if group.kind == "cpu" else encoder_actors
+            size = fixed or max(1, int(cpus))
+            pools.append(Pool(group, fixed or 1, size, num_cpus=1.0))
+    needed = sum(p.num_cpus * p.min_size for p in pools)
+    if needed > cpus:
+        scale = cpus / needed
+        pools = [dataclasses.replace(p, num_cpus=int(p.num_cpus * scale * 100) / 100 or 0.01) for p in pools]
+    return pools
+
+
+def worker_config(config: RunConfig, services: Any, *, translator_threads: int = 0) -> RunConfig:
     """The settings the actors build their services from: the driver's, with what it resolved made explicit.
 
-    Relative paths are made absolute (a worker runs in another folder, or on another machine), the
-    glossary is the file the driver found (or none), the translation memory is the list of stores
-    and files the driver opened, and the translation models are looked up where the driver looks.
-    Caches stay per machine. None of this changes what a stage does with a document.
+    Relative paths become absolute (a worker runs in another folder, or on another machine); the
+    glossary is the file the driver found (or none); the translation memory is the list of stores
+    and files the driver opened; the translation models are looked up in the driver's packages
+    folder. The caches stay per machine. None of this changes what a stage makes of a document.
     """
     glossary = services.glossary_path
-    memory = tuple(Path(os.path.abspath(s.path)) for s in services.memory.sources)
     translate = config.translate
     return dataclasses.replace(
         config,
         input_dir=_absolute(config.input_dir),
         out_dir=_absolute(config.out_dir),
         glossary=dataclasses.replace(config.glossary, path=_absolute(glossary), enabled=glossary is not None),
-        memory=dataclasses.replace(config.memory, paths=memory, use_default=False),
+        memory=dataclasses.replace(config.memory, use_default=False,
+                                   paths=tuple(_absolute(Path(s.path)) for s in services.memory.sources)),
         translate=dataclasses.replace(
             translate,
             cache_path=_absolute(translate.cache_path),
             packages_dir=_absolute(services.engine.root),
+            threads=translator_threads or translate.threads,
         ),
     )
 
@@ -129,27 +209,33 @@ def _absolute(path: Path | None) -> Path | None:
     return None if path is None else Path(os.path.abspath(os.path.expanduser(path)))
 
 
-def _absolute_source(source: SourceFile) -> SourceFile:
-    return dataclasses.replace(source, path=Path(os.path.abspath(source.path)))
+# -- the actors ---------------------------------------------------------------------------------------------------
 
 
-# -- the actors ----------------------------------------------------------------------------------------------------
+@dataclass
+class ShardPayload:
+    """What travels between the driver and the actors for one shard (pickled)."""
 
+    records: list[Any]
+    """Source files at first, documents after the first stage."""
+    log: StageLog = field(default_factory=StageLog)
+    error: PipelineError | None = None
+    """The error that stopped the run (a usage error such as a missing model with ``--strict``); the
+    following groups pass it on and the driver raises it."""
 
-def dumps(value: Any) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    def dumps(self) -> bytes:
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
 
-
-def loads(data: bytes) -> Any:
-    return pickle.loads(data)
+    @staticmethod
+    def loads(data: bytes) -> ShardPayload:
+        return pickle.loads(data)
 
 
 class StageWorker:
-    """One actor of a group's pool: the run's services, built once, and the group's stages over each shard.
+    """An actor of a group's pool: the run's services, built once, and the group's stages over each shard.
 
-    Each row of a batch is one shard: its records, its stage log so far and, once a stage stopped
-    the run (a usage error, such as a missing model with ``--strict``), that error, which the
-    following groups pass on and the driver raises.
+    The services the group uses are loaded when the actor starts; one that fails to load (a model
+    missing on that machine) fails every shard the actor gets, with its message.
     """
 
     def __init__(self, config: RunConfig, stages: Sequence[Stage]) -> None:
@@ -157,36 +243,41 @@ class StageWorker:
 
         self.stages = list(stages)
         self.services = Services(config)
-        for name in dict.fromkeys(n for s in self.stages for n in s.uses):
-            getattr(self.services, name)  # load the models once, when the actor starts
+        self.error: PipelineError | None = None
+        try:
+            for name in dict.fromkeys(n for s in self.stages for n in s.uses):
+                getattr(self.services, name)
+        except PipelineError as exc:
+            self.error = exc
+
+    def run(self, payload: ShardPayload) -> ShardPayload:
+        if payload.error is None and self.error is not None:
+            payload.error = self.error
+        if payload.error is None:
+            try:
+                payload.records = run_documents(payload.records, self.stages, self.services, payload.log)
+            except UsageError as exc:
+                payload.error = exc
+        return payload
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
-        payloads = []
-        for data in batch.column("payload").to_pylist():
-            records, stage_log, error = loads(data)
-            if error is None:
-                try:
-                    records = run_documents(records, self.stages, self.services, stage_log)
-                except UsageError as exc:
-                    error = exc
-            payloads.append(dumps((records, stage_log, error)))
+        payloads = [self.run(ShardPayload.loads(data)).dumps() for data in batch.column("payload").to_pylist()]
         return pa.table({"shard": batch.column("shard"), "payload": pa.array(payloads, pa.large_binary())})
 
 
-# -- the executor --------------------------------------------------------------------------------------------------
+# -- the executor -------------------------------------------------------------------------------------------------
 
 
 class RayExecutor:
-    """The per-document stages on Ray Data actor pools; shards come back in order, as they finish.
+    """The per-document stages on Ray Data actor pools; the shards come back in order, as they finish.
 
-    ``address``: the cluster to join (``ray start --head`` prints it; ``auto`` finds a local one);
-    None joins the Ray instance this process already started, or starts a local one. Pool sizes
-    (``cpu_actors``, ``translators``, ``encoder_actors``) default to scaling between one actor
-    and what the cluster's CPUs (GPUs for translators on cuda) allow; ``translator_cpus`` is the
-    cores each CPU translator decodes with (default: the ``threads`` setting, else 4, at most a
-    machine's cores).
+    ``address``: the cluster to join (``ray start --head`` prints it; ``auto`` finds the one running
+    on this machine); None joins the Ray instance this process already started, or starts one on
+    this machine. ``cpu_actors``, ``translators`` and ``encoder_actors`` fix the size of a pool
+    (default: from one actor up to what the cluster holds); ``translator_cpus`` is the cores each
+    CPU translator decodes with (default: the ``threads`` setting, else 4, at most a node's).
     """
 
     name = "ray"
@@ -199,101 +290,122 @@ class RayExecutor:
         translators: int | None = None,
         encoder_actors: int | None = None,
         translator_cpus: int | None = None,
-        init_options: dict[str, Any] | None = None,
     ) -> None:
         require_ray()
         self.address = address
-        self.cpu_actors = cpu_actors
-        self.translators = translators
-        self.encoder_actors = encoder_actors
-        self.translator_cpus = translator_cpus
-        self.init_options = dict(init_options or {})
+        self.sizes = {"cpu_actors": cpu_actors, "translators": translators, "encoder_actors": encoder_actors,
+                      "translator_cpus": translator_cpus}
 
-    def _connect(self) -> Any:
+    def connect(self) -> Any:
+        """Join the cluster (or start Ray on this machine) unless this process already did."""
         ray = require_ray()
         if not ray.is_initialized():
             try:
-                ray.init(address=self.address, log_to_driver=True, include_dashboard=False,
-                         runtime_env={"env_vars": worker_env()}, **self.init_options)
-            except ConnectionError as exc:
-                raise UsageError(f"cannot reach the Ray cluster at {self.address}: {exc}") from exc
+                ray.init(address=self.address, include_dashboard=False, logging_level=logging.WARNING)
+            except (ConnectionError, ValueError, RuntimeError) as exc:
+                where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+                raise UsageError(f"cannot start or reach {where}: {exc}") from exc
         return ray
 
-    def plan(self, stages: Sequence[Stage], config: RunConfig) -> list[tuple[StageGroup, dict[str, Any]]]:
-        """Each stage group with the resources and pool size of its actors, for this cluster."""
+    def pools(self, stages: Sequence[Stage], config: RunConfig) -> list[Pool]:
+        """The actor pools of ``stages`` on the cluster this process is connected to."""
         import ray
 
         resources = ray.cluster_resources()
-        cpus = max(1.0, float(resources.get("CPU", 1)))
-        gpus = int(resources.get("GPU", 0))
-        node_cpus = max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")), default=cpus)
-        cuda = config.translate.device == "cuda"
-        plan = []
-        for group in stage_groups(stages):
-            if group.kind == "translate":
-                if cuda:
-                    request, size = {"num_cpus": 1.0, "num_gpus": 1}, self.translators or max(1, gpus)
-                else:
-                    threads = self.translator_cpus or config.translate.threads or 4
-                    threads = int(max(1, min(threads, node_cpus)))
-                    request = {"num_cpus": float(threads)}
-                    size = self.translators or max(1, int(cpus // threads))
-            else:
-                request = {"num_cpus": 1.0}
-                fixed = self.cpu_actors if group.kind == "cpu" else self.encoder_actors
-                size = fixed or max(1, int(cpus))
-            plan.append((group, {"request": request, "size": size, "fixed": bool(
-                self.translators if group.kind == "translate" else
-                (self.cpu_actors if group.kind == "cpu" else self.encoder_actors))}))
-        # the first actor of every pool must fit at once, or the pipeline would wait for ever
-        needed = sum(p["request"]["num_cpus"] for _, p in plan)
-        if needed > cpus:
-            for _, p in plan:
-                p["request"]["num_cpus"] = math.floor(p["request"]["num_cpus"] * cpus / needed * 100) / 100
-        return plan
+        nodes = [n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
+        return plan_pools(stages, config, cpus=float(resources.get("CPU", 1)), gpus=float(resources.get("GPU", 0)),
+                          node_cpus=max(nodes, default=None), **self.sizes)
 
     def run(self, jobs: Sequence[ShardJob], stages: Sequence[Stage], services: Any,
             progress: Progress) -> Iterator[ShardDone]:
         if not jobs:
             return
-        ray = self._connect()
+        ray = self.connect()
         import pyarrow as pa
-        from ray.data import ActorPoolStrategy, DataContext
+        from ray.data import ActorPoolStrategy
 
-        config = worker_config(services.config, services)
-        rows = pa.table({
-            "shard": pa.array(range(len(jobs)), pa.int64()),
-            "payload": pa.array([dumps(([_absolute_source(s) for s in job.sources], StageLog(), None))
-                                 for job in jobs], pa.large_binary()),
-        })
-        context = DataContext.get_current()
-        saved = (context.execution_options.preserve_order, context.enable_progress_bars,
-                 context.enable_auto_log_stats)
-        context.execution_options.preserve_order = True
-        context.enable_progress_bars = False
-        context.enable_auto_log_stats = False
-        try:
-            dataset = ray.data.from_arrow([rows.slice(i, 1) for i in range(len(jobs))])
-            for group, p in self.plan(stages, services.config):
-                pool = (ActorPoolStrategy(size=p["size"]) if p["fixed"]
-                        else ActorPoolStrategy(min_size=1, max_size=p["size"]))
+        pools = self.pools(stages, services.config)
+        threads = next((int(p.env["OMP_NUM_THREADS"]) for p in pools if "OMP_NUM_THREADS" in p.env), 0)
+        config = worker_config(services.config, services, translator_threads=threads)
+        for pool in pools:
+            log.info("ray: %s on %d-%d actor(s) of %s CPU, %s GPU", ", ".join(pool.group.names), pool.min_size,
+                     pool.max_size, pool.num_cpus, pool.num_gpus)
+        blocks = [pa.table({
+            "shard": pa.array([i], pa.int64()),
+            "payload": pa.array([ShardPayload([_absolute_source(s) for s in job.sources]).dumps()], pa.large_binary()),
+        }) for i, job in enumerate(jobs)]
+        with _data_context(), _quiet_ray_data():
+            dataset = ray.data.from_arrow(blocks)  # one block per shard: each goes through the actors on its own
+            for pool in pools:
                 dataset = dataset.map_batches(
-                    StageWorker, fn_constructor_kwargs={"config": config, "stages": group.stages},
-                    batch_size=1, batch_format="pyarrow", compute=pool, **p["request"],
+                    StageWorker, fn_constructor_kwargs={"config": config, "stages": pool.group.stages},
+                    batch_size=1, batch_format="pyarrow",
+                    compute=ActorPoolStrategy(min_size=pool.min_size, max_size=pool.max_size),
+                    **pool.remote_args(),
                 )
             with progress.bar("documents", sum(len(job.sources) for job in jobs)) as advance:
-                for row in dataset.iter_rows():
-                    job = jobs[row["shard"]]
-                    records, stage_log, error = loads(row["payload"])
-                    if error is not None:
-                        raise error
-                    advance(len(job.sources))
-                    yield ShardDone(job.key, records, stage_log)
-        finally:
-            (context.execution_options.preserve_order, context.enable_progress_bars,
-             context.enable_auto_log_stats) = saved
+                try:
+                    for row in dataset.iter_rows():
+                        job = jobs[row["shard"]]
+                        payload = ShardPayload.loads(row["payload"])
+                        if payload.error is not None:
+                            raise payload.error
+                        advance(len(job.sources))
+                        yield ShardDone(job.key, payload.records, payload.log)
+                except PipelineError:
+                    raise
+                except ray.exceptions.RayError as exc:
+                    raise PipelineError(f"the Ray cluster failed: {_first_line(exc)}") from exc
 
 
-def translator_options(threads: int) -> dict[str, Any]:
-    """Ray's options for a CPU translator actor that decodes with ``threads`` cores."""
-    return {"num_cpus": float(threads), "runtime_env": {"env_vars": {"OMP_NUM_THREADS": str(threads)}}}
+def _absolute_source(source: SourceFile) -> SourceFile:
+    return dataclasses.replace(source, path=Path(os.path.abspath(source.path)))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _data_context() -> Iterator[None]:
+    """Ray Data settings for the run: results in input order, no progress bars of its own (the run has one)."""
+    from ray.data import DataContext
+
+    context = DataContext.get_current()
+    saved = (context.execution_options.preserve_order, context.enable_progress_bars, context.enable_auto_log_stats)
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    context.enable_auto_log_stats = False
+    try:
+        yield
+    finally:
+        (context.execution_options.preserve_order, context.enable_progress_bars,
+         context.enable_auto_log_stats) = saved
+
+
+@contextlib.contextmanager
+def _quiet_ray_data() -> Iterator[None]:
+    """Ray Data's information lines (execution plan, progress notices) only with ``--verbose``."""
+    logger = logging.getLogger("ray.data")
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        yield
+        return
+    saved = logger.level
+    logger.setLevel(logging.WARNING)
+    quiet = _DropNotice()
+    logger.addFilter(quiet)
+    for handler in logger.handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+        logger.removeFilter(quiet)
+        for handler in logger.handlers:
+            handler.removeFilter(quiet)
+
+
+class _DropNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Progress bars" not in record.getMessage()
