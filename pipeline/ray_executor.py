@@ -152,6 +152,7 @@ def plan_pools(
     """A pool per stage group for a cluster of ``cpus`` CPUs and ``gpus`` GPUs (its largest node ``node_cpus``).
 
     A pool with a given size is fixed; otherwise it grows from one actor to what the cluster holds.
+    ``--device cuda`` on a cluster without a GPU is a usage error (its translators could never start).
     CPU and encoder actors take one CPU each; a translator one GPU with ``--device cuda`` (or
     ``auto`` on a cluster with GPUs), else the cores it decodes with. When the first actor of
     every pool does not fit in the cluster at once, their CPU requests shrink in proportion, so
@@ -159,6 +160,9 @@ def plan_pools(
     """
     node_cpus = node_cpus or cpus
     on_gpu = config.translate.device == "cuda" or (config.translate.device == "auto" and gpus >= 1)
+    if config.translate.device == "cuda" and gpus < 1:
+        raise UsageError("--device cuda: the Ray cluster has no GPU (start its GPU machines with `ray start`, "
+                         "or use --device cpu)")
     pools = []
     for group in stage_groups(stages):
         if group.kind == "translate" and on_gpu:

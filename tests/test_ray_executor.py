@@ -90,6 +90,11 @@ def test_pools_for_cpu_and_gpu_clusters():
     _, gpu, _ = plan_pools(STAGES, cuda, cpus=32, gpus=2, translators=None)
     assert (gpu.num_gpus, gpu.num_cpus, gpu.max_size) == (1, 1.0, 2)
     assert gpu.remote_args() == {"num_cpus": 1.0, "num_gpus": 1}
+    with pytest.raises(UsageError, match="no GPU"):
+        plan_pools(STAGES, cuda, cpus=32, gpus=0)
+    auto = dataclasses.replace(config, translate=TranslateConfig(device="auto"))
+    assert plan_pools(STAGES, auto, cpus=32, gpus=1)[1].num_gpus == 1
+    assert plan_pools(STAGES, auto, cpus=32, gpus=0)[1].num_gpus == 0
     fixed = plan_pools(STAGES, config, cpus=32, cpu_actors=3, encoder_actors=2)
     assert [(p.min_size, p.max_size) for p in fixed] == [(3, 3), (1, 8), (2, 2)]
     # two CPUs: the first actor of each pool must fit at once, or nothing would start
