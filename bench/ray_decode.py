@@ -2,18 +2,21 @@
 
 Usage: ``python -m bench ray_decode [--sentences N] [--steps N] [--rounds N]``.
 
-Ray starts its workers with its own environment: ``OMP_NUM_THREADS`` set to
-the actor's CPUs (1 when it asks for none or one), and possibly allocator
-settings (Dask's ``MALLOC_TRIM_THRESHOLD_`` made CTranslate2 2.3x slower). This
-measures the translation engine on the real-size random model (the one ``bench
-translate`` builds: Transformer base, 32k vocabulary, int8; ``--steps`` target
-tokens per sentence) in four places, in alternating rounds, best round kept:
+Ray starts its workers its own way: at niceness 15 (``worker_niceness``), with
+``OMP_NUM_THREADS`` set to the actor's CPUs (1 when it asks for none or one), and
+possibly with allocator settings (Dask's ``MALLOC_TRIM_THRESHOLD_`` made
+CTranslate2 2.3x slower in a Dask worker). This measures the translation engine
+on the real-size random model (the one ``bench translate`` builds: Transformer
+base, 32k vocabulary, int8; ``--steps`` target tokens per sentence) in four
+places, in alternating rounds, best round kept:
 
 (a) in this process;
 (b) in a Ray actor started with Ray's defaults (``num_cpus=1``);
 (c) in a Ray actor started as the Ray executor starts its CPU translators
-    (:func:`pipeline.ray_executor.translator_env`);
-(d) for contrast, in a Ray actor with Dask's ``MALLOC_TRIM_THRESHOLD_=65536``.
+    (:func:`pipeline.ray_executor.worker_env`: the driver's niceness, ``OMP_NUM_THREADS``);
+(d) for contrast, as (c) plus Dask's ``MALLOC_TRIM_THRESHOLD_=65536``.
+
+On a busy machine the niceness decides (b); (c) and (d) differ in the allocator setting alone.
 
 Each place loads the model and decodes a warm-up batch before its timed call;
 every place decodes with the same threads. The environment each actor saw is
@@ -32,7 +35,7 @@ from pathlib import Path
 
 from bench.common import machine
 
-WATCHED = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_",
+WATCHED = ("OMP_NUM_THREADS", "RAY_worker_niceness", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MALLOC_TRIM_THRESHOLD_",
            "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_CONF", "LD_PRELOAD", "CT2_USE_EXPERIMENTAL_PACKED_GEMM")
 
 
@@ -50,6 +53,7 @@ class Decoder:
         maps = Path("/proc/self/maps").read_text() if Path("/proc/self/maps").exists() else ""
         env = {k: os.environ[k] for k in WATCHED if k in os.environ}
         env["jemalloc loaded"] = str("jemalloc" in maps)
+        env["niceness"] = str(os.getpriority(os.PRIO_PROCESS, 0))
         return env
 
     def decode(self, texts: list[str]) -> float:
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     import ray
 
     from bench.translate import build_package, make_documents
-    from pipeline.ray_executor import translator_env
+    from pipeline.ray_executor import worker_env
     from pipeline.translate.engine import default_threads
     from pipeline.translate.packages import install_file
 
@@ -84,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         places = {
             "in-process": Decoder(str(packages), threads, args.steps),
             "ray default": remote.options(num_cpus=1).remote(str(packages), threads, args.steps),
-            "ray executor": remote.options(num_cpus=threads, runtime_env={"env_vars": translator_env(threads)}).remote(
+            "ray executor": remote.options(num_cpus=threads, runtime_env={"env_vars": worker_env(threads)}).remote(
                 str(packages), threads, args.steps),
             # for contrast: Dask's allocator setting, which made CTranslate2 2.3x slower in a Dask worker
-            "dask's malloc": remote.options(num_cpus=1, runtime_env={"env_vars": {"MALLOC_TRIM_THRESHOLD_": "65536"}}).remote(
-                str(packages), threads, args.steps),
+            "dask's malloc": remote.options(num_cpus=1, runtime_env={"env_vars": {
+                **worker_env(threads), "MALLOC_TRIM_THRESHOLD_": "65536"}}).remote(str(packages), threads, args.steps),
         }
 
         def call(place, method, *a):

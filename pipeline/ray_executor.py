@@ -106,15 +106,18 @@ class Pool:
     max_size: int
     num_cpus: float
     num_gpus: float = 0
-    env: dict[str, str] = field(default_factory=dict)
-    """Environment variables of the actors' processes (Ray's runtime environment)."""
+    threads: int = 0
+    """CPU translators: the cores each decodes with."""
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment variables of the actors' processes (:func:`worker_env`)."""
+        return worker_env(self.threads)
 
     def remote_args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"num_cpus": self.num_cpus}
+        args: dict[str, Any] = {"num_cpus": self.num_cpus, "runtime_env": {"env_vars": self.env}}
         if self.num_gpus:
             args["num_gpus"] = self.num_gpus
-        if self.env:
-            args["runtime_env"] = {"env_vars": dict(self.env)}
         return args
 
 
@@ -124,17 +127,29 @@ def translator_threads(config: RunConfig, node_cpus: float, cpus: int | None = N
     return int(max(1, min(wanted, node_cpus)))
 
 
-def translator_env(threads: int) -> dict[str, str]:
-    """A CPU translator's environment.
+def worker_env(threads: int = 0) -> dict[str, str]:
+    """The environment of a stage actor's process, set through Ray's runtime environment.
 
-    Ray starts a worker with ``OMP_NUM_THREADS`` set to its whole CPUs (1 below two) and changes
-    no allocator setting (no ``MALLOC_TRIM_THRESHOLD_`` or ``MALLOC_ARENA_MAX``; its jemalloc is
-    preloaded only into its own servers). CTranslate2 takes its thread count from the engine,
-    not from ``OMP_NUM_THREADS``, so decoding in an actor runs at in-process speed
-    (``python -m bench ray_decode``); the variable is set to the cores it decodes with all the
-    same, for any OpenMP code in the process.
+    Ray starts its workers at niceness 15 (``worker_niceness``), so on a machine where anything else
+    runs they get the CPU last: CTranslate2 decoded ten times slower in an actor than in-process on
+    a busy machine (``python -m bench ray_decode``). The actors run at the driver's own priority
+    instead (``RAY_worker_niceness``, which a Ray worker applies to itself when it starts), as the
+    local executor's stages do. Ray also sets ``OMP_NUM_THREADS`` to a worker's whole CPUs (1 below
+    two); CTranslate2 takes its threads from the engine, not from it, but a CPU translator gets it
+    set to the cores it decodes with all the same. Ray sets no allocator variable
+    (``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_ARENA_MAX``) in its workers.
     """
-    return {"OMP_NUM_THREADS": str(threads)}
+    env = {"RAY_worker_niceness": str(_niceness())}
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
+    return env
+
+
+def _niceness() -> int:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    except (AttributeError, OSError):  # not on a POSIX system
+        return 0
 
 
 def plan_pools(
@@ -171,7 +186,7 @@ def plan_pools(
         elif group.kind == "translate":
             threads = translator_threads(config, node_cpus, translator_cpus)
             size = translators or max(1, int(cpus // threads))
-            pools.append(Pool(group, translators or 1, size, num_cpus=float(threads), env=translator_env(threads)))
+            pools.append(Pool(group, translators or 1, size, num_cpus=float(threads), threads=threads))
         else:
             fixed = cpu_actors if group.kind == "cpu" else encoder_actors
             size = fixed or max(1, int(cpus))
@@ -183,13 +198,14 @@ def plan_pools(
     return pools
 
 
-def worker_config(config: RunConfig, services: Any, *, translator_threads: int = 0) -> RunConfig:
+def worker_config(config: RunConfig, services: Any, *, threads: int = 0) -> RunConfig:
     """The settings the actors build their services from: the driver's, with what it resolved made explicit.
 
     Relative paths become absolute (a worker runs in another folder, or on another machine); the
     glossary is the file the driver found (or none); the translation memory is the list of stores
     and files the driver opened; the translation models are looked up in the driver's packages
-    folder. The caches stay per machine. None of this changes what a stage makes of a document.
+    folder (decoding with ``threads`` cores, when given). The caches stay per machine. None of this
+    changes what a stage makes of a document.
     """
     glossary = services.glossary_path
     translate = config.translate
@@ -204,7 +220,7 @@ def worker_config(config: RunConfig, services: Any, *, translator_threads: int =
             translate,
             cache_path=_absolute(translate.cache_path),
             packages_dir=_absolute(services.engine.root),
-            threads=translator_threads or translate.threads,
+            threads=threads or translate.threads,
         ),
     )
 
@@ -248,6 +264,9 @@ class StageWorker:
         self.stages = list(stages)
         self.services = Services(config)
         self.error: PipelineError | None = None
+        if "engine" in {n for s in self.stages for n in s.uses} and "MALLOC_TRIM_THRESHOLD_" in os.environ:
+            log.warning("MALLOC_TRIM_THRESHOLD_ is set in this Ray worker's environment (inherited from `ray start`): "
+                        "CTranslate2 decodes about twice as slowly with it")
         try:
             for name in dict.fromkeys(n for s in self.stages for n in s.uses):
                 getattr(self.services, name)
@@ -329,8 +348,7 @@ class RayExecutor:
         from ray.data import ActorPoolStrategy
 
         pools = self.pools(stages, services.config)
-        threads = next((int(p.env["OMP_NUM_THREADS"]) for p in pools if "OMP_NUM_THREADS" in p.env), 0)
-        config = worker_config(services.config, services, translator_threads=threads)
+        config = worker_config(services.config, services, threads=next((p.threads for p in pools if p.threads), 0))
         for pool in pools:
             log.info("ray: %s on %d-%d actor(s) of %s CPU, %s GPU", ", ".join(pool.group.names), pool.min_size,
                      pool.max_size, pool.num_cpus, pool.num_gpus)

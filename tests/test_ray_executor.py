@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -82,14 +83,16 @@ def test_pools_for_cpu_and_gpu_clusters():
     cpu, translate, encode = plan_pools(STAGES, config, cpus=32, node_cpus=16)
     assert (cpu.min_size, cpu.max_size, cpu.num_cpus) == (1, 32, 1.0)
     assert (translate.num_cpus, translate.num_gpus, translate.max_size) == (4.0, 0, 8)
-    assert translate.env == {"OMP_NUM_THREADS": "4"}
-    assert translate.remote_args() == {"num_cpus": 4.0, "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "4"}}}
+    nice = str(os.getpriority(os.PRIO_PROCESS, 0))
+    assert translate.threads == 4 and translate.env == {"RAY_worker_niceness": nice, "OMP_NUM_THREADS": "4"}
+    assert translate.remote_args() == {"num_cpus": 4.0, "runtime_env": {"env_vars": translate.env}}
+    assert cpu.env == encode.env == {"RAY_worker_niceness": nice}
     threads = dataclasses.replace(config, translate=TranslateConfig(threads=8))
     assert plan_pools(STAGES, threads, cpus=32, node_cpus=16)[1].num_cpus == 8.0
     cuda = dataclasses.replace(config, translate=TranslateConfig(device="cuda"))
     _, gpu, _ = plan_pools(STAGES, cuda, cpus=32, gpus=2, translators=None)
     assert (gpu.num_gpus, gpu.num_cpus, gpu.max_size) == (1, 1.0, 2)
-    assert gpu.remote_args() == {"num_cpus": 1.0, "num_gpus": 1}
+    assert gpu.remote_args() == {"num_cpus": 1.0, "num_gpus": 1, "runtime_env": {"env_vars": {"RAY_worker_niceness": nice}}}
     with pytest.raises(UsageError, match="no GPU"):
         plan_pools(STAGES, cuda, cpus=32, gpus=0)
     auto = dataclasses.replace(config, translate=TranslateConfig(device="auto"))
@@ -107,7 +110,7 @@ def test_worker_settings_name_what_the_driver_resolved(tmp_path, monkeypatch, se
     (tmp_path / "in").mkdir()
     config = RunConfig(input_dir=Path("in"), out_dir=Path("out"))
     services = Services(config)
-    worker = worker_config(config, services, translator_threads=3)
+    worker = worker_config(config, services, threads=3)
     assert worker.input_dir == tmp_path / "in" and worker.out_dir == tmp_path / "out"
     assert worker.glossary.path == services.glossary_path and worker.glossary.path.is_absolute()
     assert worker.memory.use_default is False and worker.memory.paths == ()
@@ -217,7 +220,7 @@ def test_shards_come_back_in_order_with_their_counts_and_failures(ray_session, t
     jobs = [ShardJob(f"shard-{i}", tuple(shard)) for i, shard in enumerate(plan_shards(list_sources(inp), 3))]
     assert len(jobs) > 3
     local = list(LocalExecutor().run(jobs, stages, services, Progress()))
-    remote = list(RayExecutor().run(jobs, stages, services, Progress()))
+    remote = list(RayExecutor(cpu_actors=1, translators=1, encoder_actors=1).run(jobs, stages, services, Progress()))
     assert [d.key for d in remote] == [job.key for job in jobs]
     for mine, theirs, job in zip(remote, local, jobs):
         assert [d.doc_id for d in mine.documents] == [s.doc_id for s in job.sources]
