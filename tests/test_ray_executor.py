@@ -213,7 +213,7 @@ def test_seeds_give_byte_identical_outputs_on_both_executors(ray_session, ru_en,
 def test_shards_come_back_in_order_with_their_counts_and_failures(ray_session, tmp_path):
     from pipeline.ray_executor import RayExecutor
 
-    inp = corpus_folder(tmp_path / "in", 14)
+    inp = corpus_folder(tmp_path / "in", 8)
     config = RunConfig(input_dir=inp, out_dir=tmp_path / "out", shard_size=3)
     services = Services(config)
     stages = document_stages(with_failing_stage("part1/005"))
