@@ -196,16 +196,11 @@ def write_review(state, services) -> list[Path]:
     from pipeline.review.view import DocInfo, SentenceState, build_view, term_marks
 
     config = services.config
-    pairs = list(all_pairs(state))
-    state.counts["review"] = {
-        "pairs": len(pairs),
-        "below_threshold": sum(p.score < config.review.threshold for p in pairs),
-    }
+    pairs, total, below = page_pairs(all_pairs(state), REVIEW_PAGE_PAIRS, config.review.threshold)
+    state.counts["review"] = {"pairs": total, "below_threshold": below}
     title = f"Review · {Path(config.out_dir).resolve().name}"
-    if len(pairs) > REVIEW_PAGE_PAIRS:
-        keep = sorted(range(len(pairs)), key=lambda i: (pairs[i].score, i))[:REVIEW_PAGE_PAIRS]
-        title += f" · the {REVIEW_PAGE_PAIRS:,} lowest-scoring of {len(pairs):,} pairs (all are in aligned.csv)"
-        pairs = [pairs[i] for i in sorted(keep)]
+    if total > REVIEW_PAGE_PAIRS:
+        title += f" · the {REVIEW_PAGE_PAIRS:,} lowest-scoring of {total:,} pairs (all are in aligned.csv)"
     shown = {(p.src_doc, i) for p in pairs for i in p.src_ids} | {(p.tgt_doc, i) for p in pairs for i in p.tgt_ids}
     marks, states, docs = [], {}, {}
     for doc in state.documents:
@@ -220,6 +215,27 @@ def write_review(state, services) -> list[Path]:
     path = Path(state.out_dir) / REVIEW_HTML
     write_page(path, view)
     return [path]
+
+
+def page_pairs(pairs: Iterable[AlignedPair], limit: int, threshold: float) -> tuple[list[AlignedPair], int, int]:
+    """The pairs the review page shows, in run order: all of them, or the ``limit`` lowest-scoring (the earlier
+    of equal scores); with the number of pairs and of those scoring below ``threshold``.
+
+    One pass, holding at most ``limit`` pairs (a heap of the lowest so far), however many the run has.
+    """
+    import heapq
+
+    kept: list[tuple[float, int, AlignedPair]] = []  # (-score, -index, pair): the heap's top is the one to drop
+    total = below = 0
+    for index, pair in enumerate(pairs):
+        total += 1
+        below += pair.score < threshold
+        entry = (-pair.score, -index, pair)
+        if len(kept) < limit:
+            heapq.heappush(kept, entry)
+        elif entry > kept[0]:
+            heapq.heapreplace(kept, entry)
+    return [pair for _, _, pair in sorted(kept, key=lambda e: -e[1])], total, below
 
 
 # -- the manifest ------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import os
 import shutil
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -108,10 +108,25 @@ def shard_key(shard: Sequence[SourceFile], fingerprint: str) -> str:
 # -- records as JSON ------------------------------------------------------------------------------------------------
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=None)
+def _record_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields a record type is written with (all but ``vectors``); None for anything but a record."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "vectors")
+
+
 def to_json(record: Any) -> Any:
     """A record (dataclass) as JSON-ready data; ``vectors`` travel separately."""
-    if dataclasses.is_dataclass(record):
-        return {f.name: to_json(getattr(record, f.name)) for f in dataclasses.fields(record) if f.name != "vectors"}
+    kind = type(record)
+    if kind in _SCALARS:
+        return record
+    names = _record_fields(kind)
+    if names is not None:
+        return {name: to_json(getattr(record, name)) for name in names}
     if isinstance(record, Enum):
         return record.value
     if isinstance(record, (list, tuple)):
@@ -129,19 +144,33 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def from_json(cls: type, data: Any) -> Any:
     """Inverse of :func:`to_json` for the record class ``cls``."""
-    if dataclasses.is_dataclass(cls):
-        hints = _hints(cls)
-        return cls(**{name: from_json(hints[name], value) for name, value in data.items()})
-    origin = typing.get_origin(cls)
+    convert = _decoder(cls)
+    return data if convert is None else convert(data)
+
+
+@functools.lru_cache(maxsize=None)
+def _decoder(hint: Any) -> Callable[[Any], Any] | None:
+    """What turns JSON data back into a value of type ``hint``; None where the data is the value.
+
+    Built once per type (reading a run's shards decodes every document several times).
+    """
+    if dataclasses.is_dataclass(hint):
+        fields = {name: _decoder(value) for name, value in _hints(hint).items()}
+
+        def record(data: dict[str, Any]) -> Any:
+            return hint(**{k: v if (c := fields[k]) is None else c(v) for k, v in data.items()})
+
+        return record
+    origin = typing.get_origin(hint)
     if origin is tuple:
-        item = typing.get_args(cls)[0]
-        return tuple(from_json(item, value) for value in data)
+        item = _decoder(typing.get_args(hint)[0])
+        return tuple if item is None else (lambda data: tuple(map(item, data)))
     if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(cls) if a is not type(None)]
-        return None if data is None else from_json(options[0], data)
-    if isinstance(cls, type) and issubclass(cls, Enum):
-        return cls(data)
-    return data
+        option = _decoder(next(a for a in typing.get_args(hint) if a is not type(None)))
+        return None if option is None else (lambda data: None if data is None else option(data))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint
+    return None
 
 
 # -- the store --------------------------------------------------------------------------------------------------

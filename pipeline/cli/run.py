@@ -65,16 +65,32 @@ def run(
         typer.Option("--review-threshold", min=0.0, max=1.0,
                      help="review.html marks pairs whose similarity is below this low-score."),
     ] = 0.5,
+    executor: Annotated[
+        str,
+        typer.Option("--executor", help="Where the per-document stages run: local (this process) or ray "
+                                        "(a Ray cluster; pip install 'pipeline[ray]'). The outputs are the same."),
+    ] = "local",
+    ray_address: Annotated[
+        Optional[str],
+        typer.Option("--ray-address", metavar="ADDR",
+                     help="With --executor ray: the cluster to join (HOST:PORT, or auto for the one started on "
+                          "this machine with `ray start`); default: start Ray on this machine."),
+    ] = None,
 ) -> None:
     """Translate and align every document under INPUT_DIR.
 
     Ingest, detect languages, split sentences, apply the glossary, translate, align, write review.html.
     """
     from pipeline.api import run_batch
-    from pipeline.langcode import validate_lang_code
     from pipeline.config import AlignConfig, GlossaryConfig, MemoryConfig, ReviewConfig, RunConfig, TranslateConfig
+    from pipeline.errors import UsageError
+    from pipeline.executors import load_executor
+    from pipeline.langcode import validate_lang_code
 
     to = validate_lang_code(to, "--to")
+    if ray_address is not None and executor != "ray":
+        raise UsageError("--ray-address needs --executor ray")
+    runner = load_executor(executor, **({"address": ray_address} if executor == "ray" else {}))
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
         input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size,
@@ -84,7 +100,7 @@ def run(
         align=AlignConfig(encoder=encoder, enabled=not no_align, mine_langs=mine_langs.value),
         review=ReviewConfig(threshold=threshold),
     )
-    report = run_batch(config, progress=LineProgress() if quiet else RichProgress())
+    report = run_batch(config, progress=LineProgress() if quiet else RichProgress(), executor=runner)
     if not quiet:
         from pipeline.review.summary import run_summary, summary_table
 
