@@ -395,3 +395,69 @@ def test_align_files_mining_is_the_corpus_miner_on_two_documents(use_encoder):
     assert list(copies.duplicates) == [True, True, True]
     data = __import__("json").loads(format_alignment(copies, "json"))
     assert [b["flags"] for b in data["beads"]] == ["duplicate"] * 3 and all("margin" in b for b in data["beads"])
+
+
+# -- the comparable benchmark's corpus (bench/comparable.py), on files written here ------------------------------
+
+
+def write_wmt24(folder, pair, rows):
+    """The WMT24 text layout: one line per paragraph in documents/, sources/, references/."""
+    for sub in ("documents", "sources", "references"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "documents" / f"{pair}.docs").write_text("".join(f"{d}\t{i}\n" for d, i, _, _ in rows), encoding="utf-8")
+    (folder / "sources" / f"{pair}.txt").write_text("".join(f"{s}\n" for _, _, s, _ in rows), encoding="utf-8")
+    (folder / "references" / f"{pair}.refA.txt").write_text("".join(f"{r}\n" for _, _, _, r in rows), encoding="utf-8")
+
+
+def test_wmt24_paragraphs_split_into_sentences_only_when_both_sides_agree(tmp_path):
+    from bench.comparable import read_wmt24
+
+    rows = [
+        ("social", "post-1", "The cat sat on the mat. It was happy.", "Кошка сидела на коврике. Она была довольна."),
+        ("social", "post-1", "Then it slept.", "Потом она уснула."),
+        # same count, lengths out of proportion: the two splits do not pair up
+        ("speech", "talk-1", "Hello. This is a long sentence about many different things at once, really.",
+         "Здравствуйте, это длинное предложение о многом сразу. Правда."),
+        ("speech", "talk-1", "One. Two. Three.", "Раз, два. Три."),  # different counts
+    ]
+    write_wmt24(tmp_path / "wmttest2024", "en-ru", rows)
+    stories = {s.key: s for s in read_wmt24(tmp_path / "wmttest2024", "en-ru")}
+    post = stories["wmttest2024.en-ru/post-1"]
+    assert post.domain == "social" and post.sides[0][0] == "en" and post.sides[1][0] == "ru"
+    assert post.sides[0][1] == ("The cat sat on the mat.", "It was happy.", "Then it slept.")
+    assert post.sides[1][1] == ("Кошка сидела на коврике.", "Она была довольна.", "Потом она уснула.")
+    talk = stories["wmttest2024.en-ru/talk-1"]
+    assert talk.sides[0][1] == (rows[2][2], rows[3][2]) and talk.sides[1][1] == (rows[2][3], rows[3][3])
+
+
+def test_splits_keep_domains_and_one_version_of_a_shared_original(tmp_path, monkeypatch):
+    import bench.comparable as comparable
+
+    sentences = [f"Sentence number {i} of the story." for i in range(6)]
+    for pair in ("en-ja", "en-zh"):
+        rows = [("news", "doc-a", s, f"{pair} {i}") for i, s in enumerate(sentences)]
+        rows += [("social", "doc-b", s, f"{pair} b{i}") for i, s in enumerate(sentences)]
+        write_wmt24(tmp_path / "wmttest2024", pair, rows)
+    split = (comparable.Source("wmttest2024.en-ja", skip=("news",)), comparable.Source("wmttest2024.en-zh", skip=("news",)))
+    monkeypatch.setitem(comparable.SPLITS, "unit", split)
+    stories = comparable.load_split(tmp_path, "unit")
+    assert len(stories) == 1 and stories[0].domain == "social"  # doc-b once, in one of its two translations
+    assert stories[0].sides[1][0] in ("ja", "zh")
+    with pytest.raises(FileNotFoundError, match="wmttest2024"):
+        comparable.load_split(tmp_path / "missing", "unit")
+
+
+def test_partial_versions_drop_sentences_on_both_sides_and_the_gold_follows():
+    from bench.comparable import Story, build
+
+    stories = [Story(f"set/s{n}", "news", (("ru", tuple(f"ru {n}.{i}" for i in range(8))), ("en", tuple(f"en {n}.{i}" for i in range(8)))))
+               for n in range(10)]
+    full = build(stories, 10, seed=3)
+    part = build(stories, 10, seed=3, partial=0.25)
+    assert [d.doc_id for d in part.docs] == [d.doc_id for d in full.docs]
+    paired = [d for d in part.docs if any(e.story == d.story and e is not d for e in part.docs)]
+    assert paired and all(len(d.sentences) == 6 for d in paired)
+    rows = part.rows
+    for a, b in part.gold:  # a gold pair: the same sentence of one story, in its two languages
+        assert rows[a][2].split()[1] == rows[b][2].split()[1] and rows[a][1] != rows[b][1]
+    assert len(part.gold) < len(full.gold)
