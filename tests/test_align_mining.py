@@ -85,7 +85,7 @@ def clustered(n_docs=6, per_doc=5, dim=32, noise=0.15, seed=0, langs=("ru", "en"
 
 def test_margins_match_a_brute_force_reference():
     vectors, docs, langs, _ = clustered(n_docs=6, per_doc=4, noise=0.6, seed=1)
-    params = MineParams(k=3, threshold=0.0, min_similarity=-1.0, doc_links=0)
+    params = MineParams(k=3, threshold=0.0, min_similarity=-1.0, doc_links=0, doc_similarity=None)
     margins, sims = reference_margins(vectors, docs, langs, k=3)
     found = mine_corpus(vectors, docs, langs, params)
     assert found
@@ -110,7 +110,7 @@ def test_sentences_of_one_document_never_pair_nor_count_as_neighbours():
     x = unit([[1, 0, 0, 0], [0.98, 0.2, 0, 0], [0.97, 0, 0.24, 0], [0, 0, 0, 1]])
     docs = ["bi", "bi", "other", "other"]
     langs = ["ru", "en", "en", "en"]
-    found = mine_corpus(x, docs, langs, MineParams(k=1, threshold=1.0, min_similarity=0.5, doc_links=0))
+    found = mine_corpus(x, docs, langs, MineParams(k=1, threshold=1.0, min_similarity=0.5, doc_links=0, doc_similarity=None))
     assert [(p.src, p.tgt) for p in found] == [(0, 2)]
     # the margin's neighbourhood of row 0 is row 2 alone (row 1, closer but in its own document, is not one)
     assert found[0].margin == pytest.approx(1.0, abs=1e-6)
@@ -125,7 +125,7 @@ def test_one_partner_per_sentence_against_a_hub():
     x = unit([hub] + ru + noise)
     docs = ["en"] + [f"ru{i}" for i in range(5)] + [f"n{i}" for i in range(6)]
     langs = ["en"] + ["ru"] * 5 + ["en"] * 3 + ["ru"] * 3
-    found = mine_corpus(x, docs, langs, MineParams(k=2, threshold=1.0, min_similarity=0.3, doc_links=0))
+    found = mine_corpus(x, docs, langs, MineParams(k=2, threshold=1.0, min_similarity=0.3, doc_links=0, doc_similarity=None))
     with_hub = [p for p in found if 0 in (p.src, p.tgt)]
     assert len(with_hub) == 1
     used = [r for p in found for r in (p.src, p.tgt)]
@@ -136,7 +136,7 @@ def test_mutual_keeps_only_mutual_best_matches():
     # rows 0 (ru) and 2 (en) are each other's best; row 1 (ru)'s best is row 2 too, but not mutually
     x = unit([[1, 0.1, 0], [0.9, 0.45, 0], [1, 0, 0], [0, 0.2, 1], [0, 1, 0.9]])
     docs, langs = ["a", "b", "c", "d", "e"], ["ru", "ru", "en", "en", "en"]
-    params = MineParams(k=1, threshold=0.0, min_similarity=0.0, doc_links=0)
+    params = MineParams(k=1, threshold=0.0, min_similarity=0.0, doc_links=0, doc_similarity=None)
     greedy = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, params)}
     mutual = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, replace(params, select="mutual"))}
     assert (0, 2) in mutual and mutual <= greedy
@@ -144,8 +144,10 @@ def test_mutual_keeps_only_mutual_best_matches():
     assert len(greedy) > len(mutual)
 
 
-def test_documents_sharing_several_pairs_lower_the_floor_between_them():
-    rng = np.random.default_rng(7)
+def story_corpus(seed=7):
+    """A Russian story and its English version (one loose translation), two one-sentence documents whose
+    sentences are fairly close, and 30 unrelated sentences in six documents."""
+    rng = np.random.default_rng(seed)
     story = rng.standard_normal((5, 32))
     ru = story + 0.2 * rng.standard_normal(story.shape)
     en = story + 0.2 * rng.standard_normal(story.shape)
@@ -155,14 +157,89 @@ def test_documents_sharing_several_pairs_lower_the_floor_between_them():
     x = unit(np.concatenate([ru, en, [lone + 0.45 * rng.standard_normal(32)], [lone + 0.45 * rng.standard_normal(32)], others]))
     docs = ["ru"] * 5 + ["en"] * 5 + ["ru-lone", "en-lone"] + [f"o{i // 5}" for i in range(30)]
     langs = ["ru"] * 5 + ["en"] * 5 + ["ru", "en"] + ["ru", "en"] * 15
+    return x, docs, langs
+
+
+def test_linked_documents_keep_their_loose_pairs_and_a_lone_pair_must_be_close():
+    x, docs, langs = story_corpus()
     sims = x @ x.T
     assert 0.35 < sims[4, 9] < 0.6 and 0.6 < sims[10, 11] < 0.8
-    plain = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=0))}
-    prior = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=2))}
+    plain = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=0, doc_similarity=None, min_similarity=0.6))}
     assert {(i, i + 5) for i in range(4)} <= plain and (4, 9) not in plain and (10, 11) in plain
-    assert {(i, i + 5) for i in range(5)} <= prior  # the loose translation, between linked documents
-    assert (10, 11) not in prior  # a lone pair between two documents that share nothing else
+    for evidence in (MineParams(), MineParams(doc_links=2, doc_similarity=None, min_similarity=0.6)):  # documents, sentences
+        found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, evidence)}
+        assert {(i, i + 5) for i in range(5)} <= found  # the loose translation, between linked documents
+        assert (10, 11) not in found  # a lone pair between two documents that share nothing else
     assert (10, 11) in {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(single_similarity=0.6))}
+
+
+def test_documents_link_when_each_is_the_others_best_match():
+    from pipeline.align.mining import _document_scores, _Neighbourhoods, _Space
+
+    x, docs, langs = story_corpus()
+    ids = {d: i for i, d in enumerate(sorted(set(docs)))}
+    doc_of = np.array([ids[d] for d in docs])
+    lang = np.array(langs)
+    space = _Space(x, doc_of, MineParams(k=len(x)))  # every sentence of the other language is a neighbour
+    hood = _Neighbourhoods(space, np.flatnonzero(lang == "ru"), np.flatnonzero(lang == "en"), False)
+    da, db, score, support = _document_scores(space, hood)
+    got = {(int(a), int(b)): (s, n) for a, b, s, n in zip(da, db, score, support)}
+    for a, b in [("ru", "en"), ("ru", "o1"), ("ru-lone", "en-lone"), ("o0", "o3")]:
+        ra = [i for i, d in enumerate(docs) if d == a and langs[i] == "ru"]
+        rb = [i for i, d in enumerate(docs) if d == b and langs[i] == "en"]
+        s = x[ra] @ x[rb].T
+        expected = (s.max(axis=1).sum() + s.max(axis=0).sum()) / (len(ra) + len(rb))
+        assert got[ids[a], ids[b]][0] == pytest.approx(expected, abs=1e-5)
+        assert got[ids[a], ids[b]][1] == min(len(ra), len(rb))
+    others = [s for (a, b), (s, n) in got.items() if (a, b) != (ids["ru"], ids["en"]) and n >= 2]
+    assert got[ids["ru"], ids["en"]][0] > 0.45 > max(others)
+    assert got[ids["ru-lone"], ids["en-lone"]] == (pytest.approx(float(x[10] @ x[11])), 1)  # close, but one sentence each
+
+
+def test_a_line_repeated_across_the_corpus_pairs_inside_its_linked_document():
+    # "Thank you." ends the story and five unrelated English documents: identical lines, one right partner
+    rng = np.random.default_rng(11)
+    story = rng.standard_normal((6, 32))
+    thanks = rng.standard_normal(32)
+    ru = np.concatenate([story + 0.25 * rng.standard_normal(story.shape), [thanks + 0.1 * rng.standard_normal(32)]])
+    en = np.concatenate([story + 0.25 * rng.standard_normal(story.shape), [thanks + 0.1 * rng.standard_normal(32)]])
+    others = [np.concatenate([rng.standard_normal((4, 32)), [thanks]]) for _ in range(5)]
+    x = unit(np.concatenate([ru, en, *others]))
+    docs = ["ru"] * 7 + ["en"] * 7 + [f"o{i // 5}" for i in range(25)]
+    langs = ["ru"] * 7 + ["en"] * 32
+    found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs)}
+    assert found == {(i, i + 7) for i in range(7)}  # the thanks too, with the story's own line
+    plain = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(doc_links=0, doc_similarity=None))}
+    assert (6, 13) not in plain  # corpus-wide, another document's copy is as close or closer
+
+
+def test_second_round_pairs_a_line_repeated_inside_both_documents():
+    rng = np.random.default_rng(12)
+    story = rng.standard_normal((6, 32))
+    story[5] = story[4]  # the same line twice in the story
+    ru = story + 0.01 * rng.standard_normal(story.shape)
+    ru[5] = ru[4]
+    en = story + 0.2 * rng.standard_normal(story.shape)
+    en[5] = en[4]
+    x = unit(np.concatenate([ru, en, rng.standard_normal((20, 32))]))
+    docs = ["ru"] * 6 + ["en"] * 6 + [f"o{i // 5}" for i in range(20)]
+    langs = ["ru"] * 6 + ["en"] * 6 + ["ru", "en"] * 10
+    found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs)}
+    assert {(i, i + 6) for i in range(4)} <= found
+    assert {(4, 10), (5, 11)} <= found or {(4, 11), (5, 10)} <= found  # both copies, one each
+
+
+def test_a_sentence_without_partner_in_a_linked_document_stays_unpaired():
+    rng = np.random.default_rng(13)
+    story = rng.standard_normal((8, 32))
+    ru = story[:7] + 0.2 * rng.standard_normal((7, 32))  # the last Russian sentence is not translated
+    ru = np.concatenate([ru, [rng.standard_normal(32)]])
+    en = story[:7] + 0.2 * rng.standard_normal((7, 32))
+    x = unit(np.concatenate([ru, en, rng.standard_normal((20, 32))]))
+    docs = ["ru"] * 8 + ["en"] * 7 + [f"o{i // 5}" for i in range(20)]
+    langs = ["ru"] * 8 + ["en"] * 7 + ["ru", "en"] * 10
+    found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs)}
+    assert found == {(i, i + 8) for i in range(7)}
 
 
 def test_same_language_pairs_only_with_mine_langs_all_and_copies_are_flagged():
@@ -274,7 +351,7 @@ def test_mining_within_one_language(use_encoder):
 @pytest.mark.slow
 def test_threshold_trades_recall_for_precision(use_encoder):
     loose = mine(EN, RU, use_encoder, MineParams(threshold=1.0, min_similarity=0.0))
-    strict = mine(EN, RU, use_encoder, MineParams(threshold=3.0))
+    strict = mine(EN, RU, use_encoder, MineParams(threshold=3.0, linked_threshold=3.0))
     assert len(loose) >= len(mine(EN, RU, use_encoder)) >= len(strict)
     assert strict == []
 
@@ -318,3 +395,69 @@ def test_align_files_mining_is_the_corpus_miner_on_two_documents(use_encoder):
     assert list(copies.duplicates) == [True, True, True]
     data = __import__("json").loads(format_alignment(copies, "json"))
     assert [b["flags"] for b in data["beads"]] == ["duplicate"] * 3 and all("margin" in b for b in data["beads"])
+
+
+# -- the comparable benchmark's corpus (bench/comparable.py), on files written here ------------------------------
+
+
+def write_wmt24(folder, pair, rows):
+    """The WMT24 text layout: one line per paragraph in documents/, sources/, references/."""
+    for sub in ("documents", "sources", "references"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "documents" / f"{pair}.docs").write_text("".join(f"{d}\t{i}\n" for d, i, _, _ in rows), encoding="utf-8")
+    (folder / "sources" / f"{pair}.txt").write_text("".join(f"{s}\n" for _, _, s, _ in rows), encoding="utf-8")
+    (folder / "references" / f"{pair}.refA.txt").write_text("".join(f"{r}\n" for _, _, _, r in rows), encoding="utf-8")
+
+
+def test_wmt24_paragraphs_split_into_sentences_only_when_both_sides_agree(tmp_path):
+    from bench.comparable import read_wmt24
+
+    rows = [
+        ("social", "post-1", "The cat sat on the mat. It was happy.", "Кошка сидела на коврике. Она была довольна."),
+        ("social", "post-1", "Then it slept.", "Потом она уснула."),
+        # same count, lengths out of proportion: the two splits do not pair up
+        ("speech", "talk-1", "Hello. This is a long sentence about many different things at once, really.",
+         "Здравствуйте, это длинное предложение о многом сразу. Правда."),
+        ("speech", "talk-1", "One. Two. Three.", "Раз, два. Три."),  # different counts
+    ]
+    write_wmt24(tmp_path / "wmttest2024", "en-ru", rows)
+    stories = {s.key: s for s in read_wmt24(tmp_path / "wmttest2024", "en-ru")}
+    post = stories["wmttest2024.en-ru/post-1"]
+    assert post.domain == "social" and post.sides[0][0] == "en" and post.sides[1][0] == "ru"
+    assert post.sides[0][1] == ("The cat sat on the mat.", "It was happy.", "Then it slept.")
+    assert post.sides[1][1] == ("Кошка сидела на коврике.", "Она была довольна.", "Потом она уснула.")
+    talk = stories["wmttest2024.en-ru/talk-1"]
+    assert talk.sides[0][1] == (rows[2][2], rows[3][2]) and talk.sides[1][1] == (rows[2][3], rows[3][3])
+
+
+def test_splits_keep_domains_and_one_version_of_a_shared_original(tmp_path, monkeypatch):
+    import bench.comparable as comparable
+
+    sentences = [f"Sentence number {i} of the story." for i in range(6)]
+    for pair in ("en-ja", "en-zh"):
+        rows = [("news", "doc-a", s, f"{pair} {i}") for i, s in enumerate(sentences)]
+        rows += [("social", "doc-b", s, f"{pair} b{i}") for i, s in enumerate(sentences)]
+        write_wmt24(tmp_path / "wmttest2024", pair, rows)
+    split = (comparable.Source("wmttest2024.en-ja", skip=("news",)), comparable.Source("wmttest2024.en-zh", skip=("news",)))
+    monkeypatch.setitem(comparable.SPLITS, "unit", split)
+    stories = comparable.load_split(tmp_path, "unit")
+    assert len(stories) == 1 and stories[0].domain == "social"  # doc-b once, in one of its two translations
+    assert stories[0].sides[1][0] in ("ja", "zh")
+    with pytest.raises(FileNotFoundError, match="wmttest2024"):
+        comparable.load_split(tmp_path / "missing", "unit")
+
+
+def test_partial_versions_drop_sentences_on_both_sides_and_the_gold_follows():
+    from bench.comparable import Story, build
+
+    stories = [Story(f"set/s{n}", "news", (("ru", tuple(f"ru {n}.{i}" for i in range(8))), ("en", tuple(f"en {n}.{i}" for i in range(8)))))
+               for n in range(10)]
+    full = build(stories, 10, seed=3)
+    part = build(stories, 10, seed=3, partial=0.25)
+    assert [d.doc_id for d in part.docs] == [d.doc_id for d in full.docs]
+    paired = [d for d in part.docs if any(e.story == d.story and e is not d for e in part.docs)]
+    assert paired and all(len(d.sentences) == 6 for d in paired)
+    rows = part.rows
+    for a, b in part.gold:  # a gold pair: the same sentence of one story, in its two languages
+        assert rows[a][2].split()[1] == rows[b][2].split()[1] and rows[a][1] != rows[b][1]
+    assert len(part.gold) < len(full.gold)

@@ -18,13 +18,29 @@ from *different* documents that say the same thing:
    (Artetxe & Schwenk, 2019): how much closer the two are to each other than
    to their corpus-wide neighbourhoods. Each sentence proposes the neighbour
    with the best margin;
-4. candidates below ``threshold`` (margin) or ``min_similarity`` (cosine)
-   are dropped, and each sentence keeps at most one partner per language
-   pair: greedily by margin (default), or only mutual best matches;
-5. documents are evidence too (``doc_links``): two documents sharing several
-   such pairs are versions of one story, and looser pairs between them are
-   kept (``linked_similarity``), while a pair that is the only link between
-   two documents must be very close (``single_similarity``);
+4. documents are aligned before sentences (as ParaCrawl does). Two documents
+   are *linked*, versions of one story, when each is the other's best match in
+   its language and their alignment score is at least ``doc_similarity``: the
+   mean, over the sentences of both, of each sentence's best similarity in the
+   other document, as far as its ``k`` neighbours reach (0 where none of them
+   is there), so that a translation scores about its sentences' similarity and
+   two reports of one event far less; at least two sentences of each must have
+   a neighbour in the other (:data:`LINK_SUPPORT`). Optionally (``doc_links``),
+   documents that share that many candidates of margin ``threshold`` and
+   similarity ``min_similarity`` are linked too;
+5. inside two linked documents, sentences are matched in two rounds of mutual
+   best matches (each is the other's most similar sentence there): the first
+   at margin ``linked_threshold`` and similarity ``linked_similarity`` (a free
+   translation), the second among the sentences left free (a line the
+   documents repeat) at similarity ``min_similarity``; any other pair of them
+   needs margin ``threshold`` and ``min_similarity``. So a line repeated across
+   the corpus ("Thank you.", "Tap Settings.") pairs with its partner in the
+   linked document, not with a copy elsewhere, and a sentence whose partner is
+   missing stays alone. A pair between two documents that are not linked is
+   weak evidence: it needs margin ``threshold`` and similarity
+   ``single_similarity``. Each sentence keeps at most one partner per language
+   pair: pairs inside linked documents first, then the others, each group
+   greedily by margin (default), or only mutual best matches;
 6. given the sentences' texts, a same-language pair whose words are nearly the
    same (``duplicate_similarity``) is a near-identical copy (syndication), not a
    translation or paraphrase: it is kept, with ``duplicate=True``, so that
@@ -50,6 +66,9 @@ from pipeline.align.parallel import Bead
 MINE_LANGS = ("cross", "all")
 """``cross``: only pairs of sentences in two different languages; ``all``: same-language pairs too."""
 SELECTIONS = ("greedy", "mutual")
+LINK_SUPPORT = 2
+"""Document evidence needs at least this many sentences of each document with a neighbour in the other: two
+one-sentence documents are a lone pair, not two versions of a story."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +78,23 @@ class MineParams:
     k: int = 4
     """Neighbours averaged in each direction (fewer when the other side is smaller)."""
     threshold: float = 1.05
-    """Lowest ratio margin kept."""
-    min_similarity: float = 0.6
-    """Lowest cosine similarity kept (with ``doc_links`` on: for the pairs that link two documents)."""
-    doc_links: int = 2
-    """Document-pair evidence: two documents sharing at least this many pairs of ``min_similarity`` are
-    versions of one story (linked): pairs between them need only ``linked_similarity``, while a pair between
-    documents that are not linked is weak evidence and needs ``single_similarity``. 0 or 1: off (every pair
-    needs ``min_similarity``)."""
-    linked_similarity: float = 0.35
+    """Lowest ratio margin of a pair that is not a mutual best match inside two linked documents."""
+    min_similarity: float = 0.4
+    """Lowest cosine similarity of a pair inside two linked documents that is not a first-round mutual best match
+    there; of the pairs that link two documents by sentence evidence (``doc_links``); of every pair when both
+    kinds of document evidence are off."""
+    doc_links: int = 0
+    """Sentence evidence: two documents sharing at least this many candidates of margin ``threshold`` and
+    similarity ``min_similarity`` are linked too. 0 or 1: off."""
+    doc_similarity: float | None = 0.45
+    """Document evidence: two documents that are each other's best match with an alignment score of at least
+    this are linked. ``None``: off."""
+    linked_threshold: float = 0.85
+    """Lowest ratio margin of a mutual best match inside two linked documents."""
+    linked_similarity: float = 0.25
+    """Lowest cosine similarity of a first-round mutual best match inside two linked documents."""
     single_similarity: float = 0.8
+    """Lowest cosine similarity of a pair between two documents that are not linked."""
     mine_langs: str = "cross"
     """``cross`` or ``all`` (see :data:`MINE_LANGS`)."""
     select: str = "greedy"
@@ -127,27 +153,11 @@ def mine_corpus(
     by_lang = {lang: np.flatnonzero(lang_labels == lang) for lang in sorted(set(lang_labels.tolist()))}
     space = _Space(vectors, docs, params)
     names = list(by_lang)
-    candidates = [
-        _candidates(space, by_lang[a], by_lang[b], a == b)
-        for i, a in enumerate(names)
-        for b in names[i:]
-        if a != b or params.mine_langs == "all"
-    ]
     found: list[MinedPair] = []
-    for cands in candidates:
-        found.extend(_select(cands, (cands.margin >= params.threshold) & (cands.sim >= params.min_similarity), params))
-    if params.doc_links > 1:
-        # documents sharing several pairs are versions of one story: lower the floor between them, raise it elsewhere
-        links = _document_links(found, docs)
-        found = []
-        for cands in candidates:
-            da, db = docs[cands.a], docs[cands.b]
-            linked = np.fromiter(
-                (links.get((x, y) if x <= y else (y, x), 0) >= params.doc_links for x, y in zip(da.tolist(), db.tolist())),
-                dtype=bool, count=len(da),
-            )
-            floor = np.where(linked, params.linked_similarity, params.single_similarity)
-            found.extend(_select(cands, (cands.margin >= params.threshold) & (cands.sim >= floor), params))
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            if a != b or params.mine_langs == "all":
+                found.extend(_mine_languages(space, by_lang[a], by_lang[b], a == b, params))
     if texts is not None:
         found = [
             replace(p, duplicate=True)
@@ -225,6 +235,7 @@ class _Space:
     def __init__(self, vectors: np.ndarray, docs: np.ndarray, params: MineParams) -> None:
         self.vectors = vectors
         self.docs = docs
+        self.n_docs = int(docs.max()) + 1 if len(docs) else 0
         self.params = params
         self._indexes: dict[bytes, object] = {}
 
@@ -312,63 +323,216 @@ def _best_margin(sims: np.ndarray, nbrs: np.ndarray, r_self: np.ndarray, r_other
 
 @dataclass(frozen=True)
 class _Candidates:
-    """Candidate pairs of one language pair: global rows (``a < b`` for a same-language pair), scores."""
+    """Candidate pairs of one language pair: global rows (``a < b``), scores."""
 
     a: np.ndarray
     b: np.ndarray
     margin: np.ndarray
     sim: np.ndarray
     mutual: np.ndarray
-    """Each of the two proposed the other."""
+    """Each of the two proposed the other (inside linked documents: each is the other's best in that document)."""
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def take(self, keep: np.ndarray) -> _Candidates:
+        return _Candidates(self.a[keep], self.b[keep], self.margin[keep], self.sim[keep], self.mutual[keep])
 
 
-def _candidates(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> _Candidates:
-    """Every sentence's best-margin neighbour in the other language, in both directions."""
-    s_ab, n_ab = space.neighbours(a_rows, b_rows)
-    s_ba, n_ba = (s_ab, n_ab) if same else space.neighbours(b_rows, a_rows)
-    r_a, r_b = _mean_valid(s_ab), _mean_valid(s_ba)
-    fwd, fwd_margin, fwd_sim = _best_margin(s_ab, n_ab, r_a, r_b)  # a position -> b position
-    bwd, bwd_margin, bwd_sim = _best_margin(s_ba, n_ba, r_b, r_a)  # b position -> a position
-    cand_a = np.concatenate([np.arange(len(a_rows)), bwd])
-    cand_b = np.concatenate([fwd, np.arange(len(b_rows))])
-    margin = np.concatenate([fwd_margin, bwd_margin])
-    sim = np.concatenate([fwd_sim, bwd_sim])
-    ok = (cand_a >= 0) & (cand_b >= 0)
-    cand_a, cand_b, margin, sim = cand_a[ok], cand_b[ok], margin[ok], sim[ok]
-    if same:
-        mutual = (fwd[cand_a] == cand_b) & (fwd[cand_b] == cand_a)
+def _mine_languages(space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool, params: MineParams) -> list[MinedPair]:
+    """The pairs between the sentences of two languages (``same``: of one language with itself)."""
+    hood = _Neighbourhoods(space, a_rows, b_rows, same)
+    cands = hood.candidates()
+    if params.doc_links <= 1 and params.doc_similarity is None:
+        return _select([cands], [(cands.margin >= params.threshold) & (cands.sim >= params.min_similarity)], params)
+    linked = _linked_documents(space, hood, cands, params)
+    inside = _inside_linked(space, hood, linked, params)
+    between = ~np.isin(_doc_keys(space.docs, cands.a, cands.b, space.n_docs), linked)
+    outside = between & (cands.margin >= params.threshold) & (cands.sim >= params.single_similarity)
+    return _select([inside, cands], [np.ones(len(inside), bool), outside], params)
+
+
+class _Neighbourhoods:
+    """Each sentence's ``k`` nearest neighbours in the other language (both ways) and their mean similarity."""
+
+    def __init__(self, space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> None:
+        self.a_rows, self.b_rows, self.same = a_rows, b_rows, same
+        self.s_ab, self.n_ab = space.neighbours(a_rows, b_rows)
+        self.s_ba, self.n_ba = (self.s_ab, self.n_ab) if same else space.neighbours(b_rows, a_rows)
+        self.r_a, self.r_b = _mean_valid(self.s_ab), _mean_valid(self.s_ba)
+        self.hood = np.zeros(len(space.vectors), np.float32)
+        """Every row's mean similarity to its neighbours in the other language."""
+        self.hood[a_rows] = self.r_a
+        self.hood[b_rows] = self.r_b
+
+    def candidates(self) -> _Candidates:
+        """Every sentence's best-margin neighbour, in both directions."""
+        fwd, fwd_margin, fwd_sim = _best_margin(self.s_ab, self.n_ab, self.r_a, self.r_b)  # a position -> b position
+        bwd, bwd_margin, bwd_sim = _best_margin(self.s_ba, self.n_ba, self.r_b, self.r_a)  # b position -> a position
+        cand_a = np.concatenate([np.arange(len(self.a_rows)), bwd])
+        cand_b = np.concatenate([fwd, np.arange(len(self.b_rows))])
+        margin = np.concatenate([fwd_margin, bwd_margin])
+        sim = np.concatenate([fwd_sim, bwd_sim])
+        ok = (cand_a >= 0) & (cand_b >= 0)
+        cand_a, cand_b, margin, sim = cand_a[ok], cand_b[ok], margin[ok], sim[ok]
+        if self.same:
+            mutual = (fwd[cand_a] == cand_b) & (fwd[cand_b] == cand_a)
+        else:
+            mutual = (fwd[cand_a] == cand_b) & (bwd[cand_b] == cand_a)
+        ga, gb = self.a_rows[cand_a], self.b_rows[cand_b]
+        ga, gb = np.minimum(ga, gb), np.maximum(ga, gb)
+        key = np.unique(np.stack([ga, gb], axis=1), axis=0, return_index=True)[1]  # a pair proposed both ways: once
+        return _Candidates(ga[key], gb[key], margin[key], sim[key], mutual[key])
+
+
+def _doc_keys(docs: np.ndarray, x: np.ndarray, y: np.ndarray, n_docs: int) -> np.ndarray:
+    """One number per (unordered) pair of the documents of rows ``x`` and ``y``."""
+    dx, dy = docs[x].astype(np.int64), docs[y].astype(np.int64)
+    return np.minimum(dx, dy) * n_docs + np.maximum(dx, dy)
+
+
+def _linked_documents(space: _Space, hood: _Neighbourhoods, cands: _Candidates, params: MineParams) -> np.ndarray:
+    """Keys (:func:`_doc_keys`) of the pairs of documents that are versions of one story."""
+    linked = []
+    if params.doc_links > 1:
+        first = _select([cands], [(cands.margin >= params.threshold) & (cands.sim >= params.min_similarity)], params)
+        if first:
+            keys, counts = np.unique(
+                _doc_keys(space.docs, np.array([p.src for p in first]), np.array([p.tgt for p in first]), space.n_docs),
+                return_counts=True,
+            )
+            linked.append(keys[counts >= params.doc_links])
+    if params.doc_similarity is not None:
+        da, db, score, support = _document_scores(space, hood)
+        best_a = _best_partner(da, db, score, space.n_docs)
+        best_b = _best_partner(db, da, score, space.n_docs)
+        mutual = (best_a[da] == db) & (best_b[db] == da) & (score >= params.doc_similarity) & (support >= LINK_SUPPORT)
+        da, db = da[mutual].astype(np.int64), db[mutual].astype(np.int64)
+        linked.append(np.minimum(da, db) * space.n_docs + np.maximum(da, db))
+    return np.unique(np.concatenate(linked)) if linked else np.zeros(0, np.int64)
+
+
+def _document_scores(space: _Space, hood: _Neighbourhoods) -> tuple[np.ndarray, ...]:
+    """How well two documents align, for every two that meet in a neighbour list: the mean over the sentences of
+    both of each sentence's best similarity in the other document (0 where none of its neighbours is there).
+
+    Returns the documents of the first language, those of the second, the scores, and the support: the fewer, of
+    the two documents, of sentences with a neighbour in the other. (One language with itself: each pair of
+    documents twice, both ways round.)
+    """
+    n = space.n_docs
+    qa, ta, sa = _best_per_document(space.docs, hood.a_rows, hood.b_rows, hood.s_ab, hood.n_ab, n)
+    if hood.same:  # one list: each sentence once, each pair of documents unordered
+        first, second, sims = np.minimum(qa, ta), np.maximum(qa, ta), sa
+        side = (qa != first).astype(np.int64)  # whose sentence: the first document's (0) or the second's (1)
     else:
-        mutual = (fwd[cand_a] == cand_b) & (bwd[cand_b] == cand_a)
-    ga, gb = a_rows[cand_a], b_rows[cand_b]
-    ga, gb = np.minimum(ga, gb), np.maximum(ga, gb)
-    key = np.unique(np.stack([ga, gb], axis=1), axis=0, return_index=True)[1]  # a pair proposed both ways: once
-    return _Candidates(ga[key], gb[key], margin[key], sim[key], mutual[key])
+        qb, tb, sb = _best_per_document(space.docs, hood.b_rows, hood.a_rows, hood.s_ba, hood.n_ba, n)
+        first, second, sims = np.concatenate([qa, tb]), np.concatenate([ta, qb]), np.concatenate([sa, sb])
+        side = np.r_[np.zeros(len(qa), np.int64), np.ones(len(qb), np.int64)]
+    first, second = first.astype(np.int64), second.astype(np.int64)
+    keys, inverse = np.unique(first * n + second, return_inverse=True)
+    total = np.bincount(inverse, weights=sims)
+    support = np.minimum(np.bincount(inverse, weights=side == 0), np.bincount(inverse, weights=side == 1))
+    da, db = keys // n, keys % n
+    size_a = np.bincount(space.docs[hood.a_rows], minlength=n)
+    size_b = np.bincount(space.docs[hood.b_rows], minlength=n)
+    score = total / (size_a[da] + (size_a if hood.same else size_b)[db])
+    if hood.same:
+        da, db = np.concatenate([da, db]), np.concatenate([db, da])
+        score, support = np.concatenate([score, score]), np.concatenate([support, support])
+    return da, db, score, support
 
 
-def _select(cands: _Candidates, eligible: np.ndarray, params: MineParams) -> list[MinedPair]:
-    """Each row in at most one pair: the eligible candidates greedily by margin (or the mutual ones)."""
-    if params.select == "mutual":
-        eligible = eligible & cands.mutual
-    idx = np.flatnonzero(eligible)
-    order = idx[np.lexsort((cands.b[idx], cands.a[idx], -cands.margin[idx]))]
+def _best_per_document(docs, q_rows, t_rows, sims, nbrs, n_docs):
+    """For each query sentence and each document among its neighbours, the best similarity to that document:
+    (the query's document, that document, similarity)."""
+    k = nbrs.shape[1]
+    query = np.repeat(np.arange(len(q_rows), dtype=np.int64), k)
+    target, sim = nbrs.ravel(), sims.ravel()
+    ok = target >= 0
+    query, target, sim = query[ok], target[ok], sim[ok]
+    key = query * n_docs + docs[t_rows[target]]
+    order = np.lexsort((-sim, key))
+    key, sim = key[order], sim[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    key, sim = key[first], sim[first]
+    return docs[q_rows[key // n_docs]], key % n_docs, sim
+
+
+def _best_partner(doc: np.ndarray, other: np.ndarray, score: np.ndarray, n_docs: int) -> np.ndarray:
+    """For every document, its best-scoring partner among ``other`` (``-1``: none); ties to the lower id."""
+    best = np.full(n_docs, -1, np.int64)
+    order = np.lexsort((other, -score, doc))
+    doc, other = doc[order], other[order]
+    first = np.r_[True, doc[1:] != doc[:-1]] if len(doc) else np.zeros(0, bool)
+    best[doc[first]] = other[first]
+    return best
+
+
+def _inside_linked(space: _Space, hood: _Neighbourhoods, linked: np.ndarray, params: MineParams) -> _Candidates:
+    """The candidate pairs of sentences of two linked documents (``mutual``: found in the rounds of best matches).
+
+    Two rounds of mutual best matches between the two documents' sentences: in the first, each sentence's best
+    match there (each of the other's) at margin ``linked_threshold`` and similarity ``linked_similarity``; in the
+    second, among the sentences still free (a line the document repeats, a sentence whose best match is taken), at
+    similarity ``min_similarity``. Any other pair of them needs margin ``threshold`` and ``min_similarity``.
+    """
+    n = space.n_docs
+    rows_a = _rows_by_document(space.docs, hood.a_rows)
+    rows_b = rows_a if hood.same else _rows_by_document(space.docs, hood.b_rows)
+    parts: list[tuple[np.ndarray, ...]] = []
+    for key in linked.tolist():
+        x, y = divmod(key, n)
+        for da, db in ((x, y),) if hood.same else ((x, y), (y, x)):
+            ra, rb = rows_a.get(da), rows_b.get(db)
+            if ra is None or rb is None:
+                continue
+            sims = space.vectors[ra] @ space.vectors[rb].T
+            denom = (hood.hood[ra][:, None] + hood.hood[rb][None, :]) / 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                margins = np.where(denom > 0, sims / denom, -np.inf)
+            matched = np.zeros(sims.shape, bool)
+            free_a, free_b = np.ones(len(ra), bool), np.ones(len(rb), bool)
+            for floor in (params.linked_similarity, params.min_similarity):
+                if not (free_a.any() and free_b.any()):
+                    break
+                open_sims = np.where(free_a[:, None] & free_b[None, :], sims, -np.inf)
+                best = np.zeros(sims.shape, bool)
+                best[np.arange(len(ra)), open_sims.argmax(axis=1)] = True
+                best &= open_sims.argmax(axis=0)[None, :] == np.arange(len(ra))[:, None]
+                best &= np.isfinite(open_sims) & (sims >= floor) & (margins >= params.linked_threshold)
+                matched |= best
+                free_a &= ~best.any(axis=1)
+                free_b &= ~best.any(axis=0)
+            i, j = np.nonzero(matched | ((sims >= params.min_similarity) & (margins >= params.threshold)))
+            parts.append((np.minimum(ra[i], rb[j]), np.maximum(ra[i], rb[j]), margins[i, j], sims[i, j], matched[i, j]))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return _Candidates(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0, bool))
+    return _Candidates(*(np.concatenate(column) for column in zip(*parts)))
+
+
+def _rows_by_document(docs: np.ndarray, rows: np.ndarray) -> dict[int, np.ndarray]:
+    order = np.argsort(docs[rows], kind="stable")
+    rows = rows[order]
+    cuts = np.flatnonzero(np.diff(docs[rows])) + 1
+    return {int(docs[part[0]]): part for part in np.split(rows, cuts)} if len(rows) else {}
+
+
+def _select(groups: Sequence[_Candidates], eligible: Sequence[np.ndarray], params: MineParams) -> list[MinedPair]:
+    """Each row in at most one pair: the eligible candidates group by group, each greedily by margin (or only the
+    mutual ones)."""
     used: set[int] = set()
     pairs = []
-    for t in order:
-        x, y = int(cands.a[t]), int(cands.b[t])
-        if x in used or y in used:
-            continue
-        used.update((x, y))
-        pairs.append(MinedPair(x, y, round(float(cands.margin[t]), 6), round(float(cands.sim[t]), 6)))
+    for cands, ok in zip(groups, eligible):
+        if params.select == "mutual":
+            ok = ok & cands.mutual
+        idx = np.flatnonzero(ok)
+        order = idx[np.lexsort((cands.b[idx], cands.a[idx], -cands.margin[idx]))]
+        for t in order:
+            x, y = int(cands.a[t]), int(cands.b[t])
+            if x in used or y in used:
+                continue
+            used.update((x, y))
+            pairs.append(MinedPair(x, y, round(float(cands.margin[t]), 6), round(float(cands.sim[t]), 6)))
     return pairs
-
-
-def _document_links(pairs: Sequence[MinedPair], docs: np.ndarray) -> dict[tuple[int, int], int]:
-    links: dict[tuple[int, int], int] = {}
-    for p in pairs:
-        key = (int(docs[p.src]), int(docs[p.tgt]))
-        key = key if key[0] <= key[1] else (key[1], key[0])
-        links[key] = links.get(key, 0) + 1
-    return links
-
-
-# ---------------------------------------------------------------- per document pair (the align stage, for now)
