@@ -138,11 +138,8 @@ def mine_cross_source(state, services) -> tuple[AlignedPair, ...]:
         return ()
     extras.require("align", "cross-source mining")
     vectors, refs = state.documents.pooled_vectors()
-    wanted = {ref[:2] for ref in refs}
-    sentences = {(doc.doc_id, s.sent_idx): s for doc in state.documents for s in doc.sentences
-                 if (doc.doc_id, s.sent_idx) in wanted}
     params = MineParams(mine_langs=config.align.mine_langs)
-    return tuple(cross_source_pairs(vectors, refs, sentences, params, threshold=config.review.threshold))
+    return tuple(cross_source_pairs(vectors, refs, state.documents, params, threshold=config.review.threshold))
 
 
 def all_pairs(state) -> Iterator[AlignedPair]:

@@ -281,10 +281,10 @@ class ShardedDocuments:
     def pooled_vectors(self) -> tuple[np.ndarray, list[tuple[str, int, str]]]:
         """Every sentence embedding of the run in one array, and ``(doc_id, sent_idx, lang)`` per row
         (sentences of no known language, theirs or their document's, are left out)."""
-        blocks: list[np.ndarray] = []
+        metas = [self.store.meta(key) for key in self.keys]
+        out: np.ndarray | None = None  # every row at most, filled in place: no second copy of the corpus's vectors
         refs: list[tuple[str, int, str]] = []
-        for key in self.keys:
-            meta = self.store.meta(key)
+        for key, meta in zip(self.keys, metas):
             block = self.store.vectors(key)
             keep: list[int] = []
             row = 0
@@ -296,10 +296,12 @@ class ShardedDocuments:
                         keep.append(row)
                     row += 1
             if keep:
-                blocks.append(np.asarray(block[keep], dtype=np.float32))
-        if not blocks:
+                if out is None:
+                    out = np.empty((sum(sum(m.vector_rows) for m in metas), block.shape[1]), np.float32)
+                out[len(refs) - len(keep):len(refs)] = block[keep]
+        if out is None:
             return np.zeros((0, 0), np.float32), refs
-        return np.concatenate(blocks), refs
+        return out[:len(refs)], refs
 
 
 class InMemoryDocuments:

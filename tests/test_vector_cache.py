@@ -48,3 +48,22 @@ def test_a_damaged_embedding_cache_is_moved_aside_and_rebuilt(tmp_path, caplog, 
         again.get_many("x", texts, lambda t: pytest.fail("recomputed"))
     assert again.hits == len(texts) and not caplog.records
     again.close()
+
+
+def test_the_memory_cache_keeps_the_most_recent_rows_and_the_file_the_rest(tmp_path):
+    def vectors(texts):
+        return np.array([[float(len(t)), float(ord(t[0]))] for t in texts], np.float32)
+
+    texts = ["a", "bb", "ccc", "dddd", "eeeee"]
+    for path, recomputed in ((tmp_path / "vec.sqlite", []), (None, [["a"]])):
+        computed: list[list[str]] = []
+        cache = VectorCache(path, memory_rows=3)
+        first = cache.get_many("ns", texts, lambda t: computed.append(list(t)) or vectors(t))  # more than memory holds
+        assert first.tolist() == vectors(texts).tolist()
+        assert [text for _, text in cache._memory] == ["ccc", "dddd", "eeeee"]
+        computed.clear()
+        again = cache.get_many("ns", ["eeeee", "a"], lambda t: computed.append(list(t)) or vectors(t))
+        assert again.tolist() == vectors(["eeeee", "a"]).tolist()
+        assert computed == recomputed  # "a" left memory: read back from the file, or computed again without one
+        assert [text for _, text in cache._memory] == ["dddd", "eeeee", "a"]
+        cache.close()

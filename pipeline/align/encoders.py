@@ -19,6 +19,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -89,9 +90,15 @@ class VectorCache:
     made, a locked file) costs only the disk cache, with one warning.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    MEMORY_ROWS = 50_000
+    """Vectors kept in memory, the most recently used (about 100 MiB of 512-dimensional ones): a run embeds a
+    shard's sentences a few times close together (its sources, its translations, the sources again for mining),
+    and the file keeps the rest."""
+
+    def __init__(self, path: Path | None = None, memory_rows: int = MEMORY_ROWS) -> None:
         self.path = Path(path) if path is not None else None
-        self._memory: dict[tuple[str, str], np.ndarray] = {}
+        self._memory: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.memory_rows = memory_rows
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self.hits = 0
@@ -141,24 +148,36 @@ class VectorCache:
 
     def get_many(self, namespace: str, texts: Sequence[str], compute) -> np.ndarray:
         """Rows for ``texts``; ``compute(missing_texts) -> array`` fills what neither cache holds."""
-        rows: list[np.ndarray | None] = [self._memory.get((namespace, t)) for t in texts]
-        missing = sorted({t for t, r in zip(texts, rows) if r is None})
+        got: dict[str, np.ndarray] = {}
+        for t in texts:
+            vec = self._memory.get((namespace, t))
+            if vec is not None:
+                got[t] = vec
+                self._memory.move_to_end((namespace, t))
+        missing = sorted({t for t in texts if t not in got})
         db = self._connect() if missing else None
         if db is not None and missing:
             found = self._read(db, namespace, missing)
-            for text, vec in found.items():
-                self._memory[(namespace, text)] = vec
+            got.update(found)
+            self._remember(namespace, found.items())
             missing = [t for t in missing if t not in found]
         self.misses += len(missing)
         self.hits += len(texts) - len(missing)
         if missing:
             computed = np.asarray(compute(missing), dtype=np.float32)
-            for text, vec in zip(missing, computed):
-                self._memory[(namespace, text)] = vec.copy()
+            fresh = {text: vec.copy() for text, vec in zip(missing, computed)}
+            got.update(fresh)
+            self._remember(namespace, fresh.items())
             db = self._connect()
             if db is not None:
                 self._write(db, namespace, missing, computed)
-        return np.stack([self._memory[(namespace, t)] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+        return np.stack([got[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+    def _remember(self, namespace: str, items) -> None:
+        for text, vec in items:
+            self._memory[(namespace, text)] = vec
+        while len(self._memory) > self.memory_rows:
+            self._memory.popitem(last=False)
 
     def _read(self, db: sqlite3.Connection, namespace: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

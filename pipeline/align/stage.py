@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,26 +118,28 @@ def sentence_vectors(documents: Sequence[Document], encoder) -> list[Document]:
 def cross_source_pairs(
     vectors: np.ndarray,
     refs: Sequence[tuple[str, int, str]],
-    sentences: Mapping[tuple[str, int], Sentence],
+    documents: Iterable[Document],
     params: MineParams,
     *,
     threshold: float,
 ) -> list[AlignedPair]:
     """Mined pairs as corpus rows (numbered ``xs-000001`` …): ``refs[i]`` names row ``i`` of ``vectors``
-    as ``(doc_id, sent_idx, lang)``, ``sentences`` holds the sentences the pairs need.
+    as ``(doc_id, sent_idx, lang)``; ``documents`` are read once, after mining, for the sentences of the pairs.
 
-    Each pair keeps its similarity (``score``) and ratio margin; a near-identical copy is flagged
-    ``duplicate``, a pair less similar than the review ``threshold`` ``low-score``.
+    Each pair keeps its similarity (``score``) and ratio margin; a same-language pair of near-identical
+    sentences is flagged ``duplicate``, a pair less similar than the review ``threshold`` ``low-score``.
     """
-    from pipeline.align.mining import mine_corpus
+    from pipeline.align.mining import mine_corpus, near_identical
 
-    texts = [sentences[ref[:2]].text if ref[:2] in sentences else "" for ref in refs]
-    found = mine_corpus(vectors, [ref[0] for ref in refs], [ref[2] for ref in refs], params, texts=texts)
+    found = mine_corpus(vectors, [ref[0] for ref in refs], [ref[2] for ref in refs], params)
+    needed = {refs[i][:2] for p in found for i in (p.src, p.tgt)}
+    sentences = {(doc.doc_id, s.sent_idx): s for doc in documents if needed for s in doc.sentences
+                 if (doc.doc_id, s.sent_idx) in needed}
     pairs = []
     for n, p in enumerate(found, 1):
         sa, sb = sentences[refs[p.src][:2]], sentences[refs[p.tgt][:2]]
         flags = _flags([sa, sb])
-        if p.duplicate:
+        if refs[p.src][2] == refs[p.tgt][2] and near_identical(sa.text, sb.text, params.duplicate_similarity):
             flags.append(Flag.DUPLICATE.value)
         if p.similarity < threshold:
             flags.append(Flag.LOW_SCORE.value)
