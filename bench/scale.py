@@ -242,7 +242,7 @@ def run_one(input_dir: Path, out_dir: Path, executor: str, steps: int, skip_mini
         "workers": len(workers),
         "descendants_peak_rss_sum_mb": tree.total() if executor == "ray" else None,
         "load_after": [round(x, 2) for x in os.getloadavg()],
-        "mining": "skipped" if skip_mining else "per document pair (pipeline.align.stage.mine_corpus_pairs)",
+        "mining": "skipped" if skip_mining else "corpus-wide (pipeline.align.mining.mine_corpus)",
     })
     return result
 
