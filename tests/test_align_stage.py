@@ -205,4 +205,4 @@ def test_the_seeds_share_a_topic_but_no_sentence(seeds_dir, tmp_path, monkeypatc
     assert read_csv(tmp_path / "run" / "aligned.csv").empty
     from tests.conftest import plain
 
-    assert "no two documents share two sentences that say the same thing" in plain(result.stderr)
+    assert "no two documents align as versions of one story (score 0.45)" in plain(result.stderr)

@@ -24,9 +24,16 @@ if TYPE_CHECKING:
     from pipeline.api import RunReport
 
 TRANSLATION_STATUSES = tuple(status.value for status in TranslationStatus)
-NO_CROSS_SOURCE = ("none: no two documents share two sentences that say the same thing (similarity 0.6), and no "
-                   "single sentence pair is close enough on its own (0.8)")
 KIND_ORDER = tuple(kind.value for kind in PairKind)
+
+
+def no_cross_source() -> str:
+    """Why a run that mined found no cross-source pair, in the words of the mining's settings."""
+    from pipeline.align.mining import MineParams
+
+    params = MineParams()
+    return (f"none: no two documents align as versions of one story (score {params.doc_similarity}), and no "
+            f"sentence pair of other documents is close enough on its own (similarity {params.single_similarity})")
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,7 @@ def summary_rows(summary: RunSummary) -> list[tuple[str, str]]:
                      f"unverified {s.unverified_sentences} sentence(s)"),
         ("aligned pairs", f"{s.pairs} ({_join(s.pairs_by_kind)})"),
         (f"  below {s.threshold:.2f}", f"{s.below_threshold} to review first"),
-        *([("  cross-source", NO_CROSS_SOURCE)] if s.pairs_by_kind.get("cross-source") == 0 and s.mined else []),
+        *([("  cross-source", no_cross_source())] if s.pairs_by_kind.get("cross-source") == 0 and s.mined else []),
         ("outputs", f"{s.out_dir}: {_outputs(s.outputs)}" if s.outputs else s.out_dir),
     ] + ([("resumed", f"{s.shards['reused']} of {s.shards['total']} shard(s) reused from an earlier run")]
          if s.shards.get("reused") else [])
