@@ -206,3 +206,35 @@ def test_the_seeds_share_a_topic_but_no_sentence(seeds_dir, tmp_path, monkeypatc
     from tests.conftest import plain
 
     assert "no two documents align as versions of one story (score 0.45)" in plain(result.stderr)
+
+
+def test_cross_source_pairs_flag_a_same_language_copy_and_read_only_their_sentences():
+    import numpy as np
+
+    from pipeline.align.mining import MineParams
+
+    texts = {"a": ["Prices rose by ten percent in May.", "The bank kept its rate.", "Shares fell on Monday."],
+             "b": ["Prices rose by ten percent in May!", "The central bank held rates.", "Markets were calm."]}
+    docs = [Document(doc_id=d, path=f"{d}.txt", sha256=d, text=" ".join(ts), lang="en", sentences=tuple(
+        Sentence(doc_id=d, sent_idx=i, para_idx=0, start=0, end=len(t), text=t, lang="en") for i, t in enumerate(ts)))
+        for d, ts in texts.items()]
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((3, 16))
+    other = rng.standard_normal((3, 16))
+    vectors = np.concatenate([base, [base[0] + 0.01 * other[0], base[1] + 0.5 * other[1], other[2]]]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    refs = [(d, i, "en") for d in texts for i in range(3)]
+    read = []
+
+    def documents():
+        for doc in docs:
+            read.append(doc.doc_id)
+            yield doc
+
+    pairs = align_stage.cross_source_pairs(vectors, refs, documents(), MineParams(mine_langs="all"), threshold=0.5)
+    copy = next(p for p in pairs if p.src_ids == (0,) and p.tgt_ids == (0,))
+    assert "duplicate" in copy.flags and copy.src_text == texts["a"][0] and copy.tgt_text == texts["b"][0]
+    assert all("duplicate" not in p.flags for p in pairs if p is not copy)
+    assert read == ["a", "b"]  # the documents are read once, after mining
+    assert align_stage.cross_source_pairs(vectors, refs, documents(), MineParams(), threshold=0.5) == []
+    assert read == ["a", "b"]  # no pair, nothing read

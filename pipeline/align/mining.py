@@ -168,14 +168,18 @@ def mine_corpus(
     if texts is not None:
         found = [
             replace(p, duplicate=True)
-            if lang_labels[p.src] == lang_labels[p.tgt] and near_identical(texts[p.src], texts[p.tgt], params.duplicate_similarity)
-            else p
+            if is_copy(lang_labels[p.src], lang_labels[p.tgt], texts[p.src], texts[p.tgt], params) else p
             for p in found
         ]
     return sorted(found, key=lambda p: (p.src, p.tgt))
 
 
 _WORD = re.compile(r"\w+")
+
+
+def is_copy(lang_a: str, lang_b: str, text_a: str, text_b: str, params: MineParams) -> bool:
+    """Whether a mined pair is a near-identical copy (syndication): one language, nearly the same words."""
+    return lang_a == lang_b and near_identical(text_a, text_b, params.duplicate_similarity)
 
 
 def near_identical(a: str, b: str, at_least: float = MineParams.duplicate_similarity) -> bool:

@@ -129,17 +129,17 @@ def cross_source_pairs(
     Each pair keeps its similarity (``score``) and ratio margin; a same-language pair of near-identical
     sentences is flagged ``duplicate``, a pair less similar than the review ``threshold`` ``low-score``.
     """
-    from pipeline.align.mining import mine_corpus, near_identical
+    from pipeline.align.mining import is_copy, mine_corpus
 
     found = mine_corpus(vectors, [ref[0] for ref in refs], [ref[2] for ref in refs], params)
     needed = {refs[i][:2] for p in found for i in (p.src, p.tgt)}
-    sentences = {(doc.doc_id, s.sent_idx): s for doc in documents if needed for s in doc.sentences
+    sentences = {(doc.doc_id, s.sent_idx): s for doc in (documents if needed else ()) for s in doc.sentences
                  if (doc.doc_id, s.sent_idx) in needed}
     pairs = []
     for n, p in enumerate(found, 1):
         sa, sb = sentences[refs[p.src][:2]], sentences[refs[p.tgt][:2]]
         flags = _flags([sa, sb])
-        if refs[p.src][2] == refs[p.tgt][2] and near_identical(sa.text, sb.text, params.duplicate_similarity):
+        if is_copy(refs[p.src][2], refs[p.tgt][2], sa.text, sb.text, params):
             flags.append(Flag.DUPLICATE.value)
         if p.similarity < threshold:
             flags.append(Flag.LOW_SCORE.value)
