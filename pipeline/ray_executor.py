@@ -62,6 +62,21 @@ def require_ray() -> Any:
     return ray
 
 
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A ``HOST:PORT`` that accepts no connection is a usage error at once (Ray itself retries for minutes)."""
+    import socket
+
+    if address in ("auto", "local"):
+        return
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise UsageError(f"--ray-address {address}: expected HOST:PORT, or auto for the cluster started here")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from exc
+
+
 # -- what runs where ----------------------------------------------------------------------------------------------
 
 
@@ -316,6 +331,8 @@ class RayExecutor:
         translator_cpus: int | None = None,
     ) -> None:
         require_ray()
+        if address:
+            check_reachable(address)  # before any work: Ray itself retries for minutes
         self.address = address
         self.sizes = {"cpu_actors": cpu_actors, "translators": translators, "encoder_actors": encoder_actors,
                       "translator_cpus": translator_cpus}

@@ -188,6 +188,27 @@ def test_without_ray_the_ray_executor_is_a_one_line_usage_error(tmp_path, seeds_
     assert not (tmp_path / "o").exists()
 
 
+def test_a_cluster_address_that_answers_nothing_is_a_one_line_usage_error_at_once(tmp_path, seeds_dir):
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for address, message in ((f"127.0.0.1:{port}", f"cannot reach the Ray cluster at 127.0.0.1:{port}"),
+                             ("head-node", "--ray-address head-node: expected HOST:PORT")):
+        code = ("from pipeline.cli import main; import sys\n"
+                f"sys.argv = ['pipeline', 'run', {str(seeds_dir)!r}, '--out', {str(tmp_path / 'o')!r}, "
+                f"'--executor', 'ray', '--ray-address', {address!r}]\n"
+                "main()")
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+        assert time.monotonic() - started < 60  # Ray's own retries take minutes
+    assert not (tmp_path / "o").exists()
+
+
 def test_the_executors_do_not_import_ray():
     code = "import sys, pipeline.executors, pipeline.ray_executor, pipeline.cli; print('ray' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
