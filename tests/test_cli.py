@@ -161,6 +161,25 @@ def test_version_and_module_entry_point():
     assert proc.returncode == 0 and "run" in proc.stdout and "detect" in proc.stdout
 
 
+@pytest.mark.parametrize("args, message", [
+    (["run"], "error: pipeline run: Missing argument 'INPUT_DIR'."),
+    (["run", "seeds", "--bogus"], "error: pipeline run: No such option: --bogus"),
+    (["run", "seeds", "--shard-size", "0"], "error: pipeline run: Invalid value for '--shard-size'"),
+    (["bogus"], "error: pipeline: No such command 'bogus'."),
+])
+def test_a_mistyped_command_line_is_one_line_and_exit_code_2(args, message, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == "", proc
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith(message), proc.stderr
+
+
+def test_the_command_alone_shows_its_help():
+    for args in ([], ["glossary"]):
+        proc = subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and "Usage" in proc.stdout and proc.stderr == "", proc
+
+
 def test_run_refuses_an_unknown_encoder_before_doing_anything(seeds_dir, tmp_path):
     result = invoke("run", seeds_dir, "--out", tmp_path / "out", "--quiet", "--encoder", "bogus")
     assert result.exit_code == 2

@@ -19,7 +19,29 @@ from pipeline.cli import export as _export  # noqa: F401  (registers `export`)
 
 
 def main() -> None:
-    app(prog_name="pipeline")
+    """The ``pipeline`` command. A mistyped command line (an unknown option, a missing argument, a value out of
+    range) is one line on stderr and exit code 2, as every other usage error."""
+    import sys
+
+    import typer
+
+    try:
+        code = app(prog_name="pipeline", standalone_mode=False)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        code = 1
+    except typer.TyperException as exc:  # the command-line parser's errors
+        code = getattr(exc, "exit_code", 1)
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `pipeline` or `pipeline glossary` alone: the help
+            if exc.format_message():  # (typer's own help is printed already, and leaves the message empty)
+                print(exc.format_message())
+        elif ctx is not None:
+            where = ctx.command_path
+            print(f"error: {where}: {exc.format_message()} (`{where} -h` for help)", file=sys.stderr)
+        else:
+            exc.show()
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]
