@@ -6,7 +6,7 @@ to one-line messages and exit codes in :func:`pipeline.cli.common.handle_errors`
 
 from __future__ import annotations
 
-from pipeline.cli.common import app
+from pipeline.cli.common import app, err_console
 from pipeline.cli import align as _align  # noqa: F401  (registers `align`)
 from pipeline.cli import detect as _detect  # noqa: F401  (registers `detect`)
 from pipeline.cli import glossary as _glossary  # noqa: F401  (registers `glossary`)
@@ -28,7 +28,7 @@ def main() -> None:
     try:
         code = app(prog_name="pipeline", standalone_mode=False)
     except typer.Abort:
-        print("Aborted!", file=sys.stderr)
+        err_console.print("Aborted!", markup=False)
         code = 1
     except typer.TyperException as exc:  # the command-line parser's errors
         code = getattr(exc, "exit_code", 1)
@@ -38,7 +38,7 @@ def main() -> None:
                 print(exc.format_message())
         elif ctx is not None:
             where = ctx.command_path
-            print(f"error: {where}: {exc.format_message()} (`{where} -h` for help)", file=sys.stderr)
+            err_console.print(f"error: {where}: {exc.format_message()} (`{where} -h` for help)", markup=False)
         else:
             exc.show()
     sys.exit(code if isinstance(code, int) else 0)
