@@ -102,7 +102,8 @@ def run_batch(
     t_start = time.perf_counter()
 
     with OutputFolder(out_dir) as folder:
-        sources = list_sources(input_dir, exclude=[out_dir], follow_symlinks=config.follow_symlinks)
+        sources = list_sources(
+            input_dir, exclude=[out_dir], follow_symlinks=config.follow_symlinks, max_bytes=config.max_file_bytes)
         if not sources:
             import logging
 
@@ -184,7 +185,7 @@ def run_fingerprint(config: RunConfig, services) -> str:
     from pipeline.ingest.html import default_extractor
 
     settings = config.settings()
-    for key in ("input_dir", "out_dir", "review"):
+    for key in ("input_dir", "out_dir", "review", "max_file_mb"):  # the size limit shows in each file's problem
         settings.pop(key, None)
     settings.get("translate", {}).pop("cache_path", None)
     settings.get("translate", {}).pop("use_cache", None)

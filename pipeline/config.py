@@ -7,6 +7,12 @@ from pathlib import Path
 from typing import Any
 
 
+MAX_FILE_MB = 20.0
+"""The largest input file `pipeline run` reads by default, in MB (10^6 bytes): trafilatura's limit for a web page.
+A news article is a few kilobytes of text; a file a thousand times larger is a dump, a log or an archive, and
+reading it would hold its text several times over in memory and keep a batch busy for hours."""
+
+
 @dataclass(frozen=True)
 class DetectConfig:
     model: str = "lite"
@@ -79,6 +85,8 @@ class RunConfig:
     """Documents per shard (about; at most twice as many): what the per-document stages hold in memory at once."""
     follow_symlinks: bool = False
     """Follow symlinks that lead out of ``input_dir`` (inside it they are always followed)."""
+    max_file_mb: float = MAX_FILE_MB
+    """Input files larger than this many MB (10^6 bytes) are skipped unread (``inf``: no limit)."""
     fresh: bool = False
     """Start over: forget the per-document results earlier runs into ``out_dir`` left (see :mod:`pipeline.shards`)."""
     detect: DetectConfig = field(default_factory=DetectConfig)
@@ -91,6 +99,11 @@ class RunConfig:
     def __post_init__(self) -> None:
         # language codes are case-insensitive (EN is en); the models and the detector use lower case
         object.__setattr__(self, "target_lang", self.target_lang.strip().lower())
+
+    @property
+    def max_file_bytes(self) -> int | None:
+        """:attr:`max_file_mb` in bytes (None: no limit)."""
+        return None if self.max_file_mb == float("inf") else int(self.max_file_mb * 1_000_000)
 
     def settings(self) -> dict[str, Any]:
         """The settings that shape the outputs, for the manifest (paths as given, not resolved)."""

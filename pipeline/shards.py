@@ -50,32 +50,45 @@ FORMAT = 1
 # -- the file list ------------------------------------------------------------------------------------------------
 
 
-def file_sha256(path: Path) -> str:
-    """Checksum of a regular file's bytes; empty when it cannot be read (the ingest stage records why)."""
+def file_sha256(path: Path, max_bytes: int | None = None) -> str:
+    """Checksum of a regular file's bytes; empty when it cannot be read (the ingest stage records why).
+
+    Raises :class:`~pipeline.ingest.files.FileTooLargeError` when it holds more than ``max_bytes``.
+    """
     from pipeline.errors import IngestError
-    from pipeline.ingest.files import read_file_bytes
+    from pipeline.ingest.files import FileTooLargeError, read_file_bytes
 
     try:
-        return hashlib.sha256(read_file_bytes(path)).hexdigest()
+        return hashlib.sha256(read_file_bytes(path, max_bytes)).hexdigest()
+    except FileTooLargeError:
+        raise
     except (IngestError, OSError):
         return ""
 
 
-def list_sources(input_dir: Path, *, exclude: Iterable[Path] = (), follow_symlinks: bool = False) -> list[SourceFile]:
+def list_sources(
+    input_dir: Path, *, exclude: Iterable[Path] = (), follow_symlinks: bool = False, max_bytes: int | None = None,
+) -> list[SourceFile]:
     """The input files under ``input_dir`` in path order, with stable document ids and checksums.
 
-    Entries that cannot be read (a FIFO, a symlink loop, an undecodable name…) are listed with their
-    problem, never opened: each becomes a skipped document.
+    Entries that cannot be read (a FIFO, a symlink loop, an undecodable name, a file of more than
+    ``max_bytes`` bytes…) are listed with their problem, never opened: each becomes a skipped document.
     """
     from pipeline.ingest import scan_inputs, unique_doc_ids
+    from pipeline.ingest.files import FileTooLargeError
 
-    entries = scan_inputs(input_dir, exclude=exclude, follow_symlinks=follow_symlinks)
+    entries = scan_inputs(input_dir, exclude=exclude, follow_symlinks=follow_symlinks, max_bytes=max_bytes)
     ids = unique_doc_ids(e.rel_path for e in entries)
-    return [
-        SourceFile(path=e.path, rel_path=e.rel_path, doc_id=doc_id, problem=e.problem,
-                   sha256="" if e.problem else file_sha256(e.path))
-        for e, doc_id in zip(entries, ids)
-    ]
+    sources = []
+    for entry, doc_id in zip(entries, ids):
+        problem, sha = entry.problem, ""
+        if not problem:
+            try:
+                sha = file_sha256(entry.path, max_bytes)
+            except FileTooLargeError as exc:  # it grew after the walk saw it
+                problem = str(exc)
+        sources.append(SourceFile(path=entry.path, rel_path=entry.rel_path, doc_id=doc_id, problem=problem, sha256=sha))
+    return sources
 
 
 def plan_shards(sources: Sequence[SourceFile], size: int) -> list[list[SourceFile]]:

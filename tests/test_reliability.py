@@ -169,6 +169,48 @@ def test_symlinks_out_of_the_input_folder_are_followed_only_when_asked(input_dir
     assert sorted(p.name for p in discover(input_dir)) == ["alias.txt", "good.txt"]
 
 
+def test_a_file_over_the_size_limit_is_a_skipped_row_and_never_read(input_dir, monkeypatch):
+    """A multi-gigabyte dump in the folder was read whole (twice: checksum, then ingest) and held in memory."""
+    big = input_dir / "dump.txt"
+    big.write_text(EN_TEXT * 100, encoding="utf-8")
+    size = big.stat().st_size
+    assert size > 10_000
+    found = rows(input_dir, max_bytes=10_000)
+    assert found["good.txt"] == ""
+    assert found["dump.txt"] == f"too large: {size / 1e6:.1f} MB, over the 0.01 MB limit (--max-file-mb)"
+    assert rows(input_dir)["dump.txt"] == ""  # no limit given: read
+    from pipeline.ingest.files import FileTooLargeError, read_file_bytes
+
+    with pytest.raises(FileTooLargeError):  # a file that grew after the walk saw it: still not read whole
+        read_file_bytes(big, max_bytes=10_000)
+    assert read_file_bytes(big, max_bytes=size) == big.read_bytes()
+
+
+def test_run_skips_files_over_max_file_mb_and_reads_them_when_it_is_raised(input_dir, tmp_path):
+    (input_dir / "dump.txt").write_text(EN_TEXT * 100, encoding="utf-8")
+    out = tmp_path / "out"
+    base = ["run", str(input_dir), "--out", str(out), "--quiet", "--no-glossary", "--no-align"]
+    result = runner.invoke(app, [*base, "--max-file-mb", "0.01"])
+    assert result.exit_code == 0, result.output
+    from pipeline.io import read_csv
+
+    table = read_csv(out / "documents.csv").set_index("path")
+    assert table.loc["good.txt", "status"] == "ok"
+    assert table.loc["dump.txt", "status"] == "skipped"
+    assert table.loc["dump.txt", "reason"].startswith("too large: ") and "--max-file-mb" in table.loc["dump.txt", "reason"]
+    result = runner.invoke(app, [*base, "--max-file-mb", "inf"])  # the limit is not part of what a shard's results depend on
+    assert result.exit_code == 0, result.output
+    table = read_csv(out / "documents.csv").set_index("path")
+    assert list(table["status"]) == ["ok", "ok"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan"])
+def test_max_file_mb_must_be_above_zero(tmp_path, value):
+    result = runner.invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "out"), "--max-file-mb", value])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"error: --max-file-mb must be a number of MB above 0, got {float(value):g}"]
+
+
 def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tmp_path):
     """A control character in a name once stopped the whole run at the TMX writer (exit 1, no outputs)."""
     (input_dir / "bell\x07name.txt").write_text(RU_TEXT, encoding="utf-8")

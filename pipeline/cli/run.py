@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from pipeline.cli.common import LineProgress, RichProgress, app, err_console, handle_errors
+from pipeline.config import MAX_FILE_MB
 
 
 class MineLangs(str, Enum):
@@ -30,6 +31,10 @@ def run(
     follow_symlinks: Annotated[
         bool, typer.Option("--follow-symlinks", help="Also read files that symlinks lead to outside INPUT_DIR.")
     ] = False,
+    max_file_mb: Annotated[
+        float, typer.Option("--max-file-mb", metavar="MB",
+                            help="Skip input files larger than this (inf: no limit); each is listed as skipped.")
+    ] = MAX_FILE_MB,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start over instead of reusing what an earlier run into --out finished.")
     ] = False,
@@ -88,13 +93,15 @@ def run(
     from pipeline.langcode import validate_lang_code
 
     to = validate_lang_code(to, "--to")
+    if not max_file_mb > 0:  # NaN too
+        raise UsageError(f"--max-file-mb must be a number of MB above 0, got {max_file_mb:g}")
     if ray_address is not None and executor != "ray":
         raise UsageError("--ray-address needs --executor ray")
     runner = load_executor(executor, **({"address": ray_address} if executor == "ray" else {}))
     translate = TranslateConfig(strict=strict, use_cache=not no_cache, cache_path=cache, device=device)
     config = RunConfig(
         input_dir=input_dir, out_dir=out, quiet=quiet, fresh=fresh, shard_size=shard_size,
-        follow_symlinks=follow_symlinks, target_lang=to, translate=translate,
+        follow_symlinks=follow_symlinks, max_file_mb=max_file_mb, target_lang=to, translate=translate,
         glossary=GlossaryConfig(path=glossary, enabled=not no_glossary),
         memory=MemoryConfig(paths=tuple(tm or ()), use_default=not no_tm),
         align=AlignConfig(encoder=encoder, enabled=not no_align, mine_langs=mine_langs.value),

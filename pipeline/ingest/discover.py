@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.ingest.files import file_kind, read_file_bytes
+from pipeline.ingest.files import file_kind, read_file_bytes, too_large
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -93,6 +93,7 @@ def scan_inputs(
     *,
     exclude: Iterable[str | os.PathLike[str]] = (),
     follow_symlinks: bool = False,
+    max_bytes: int | None = None,
 ) -> list[InputFile]:
     """Every input candidate under ``input_dir``, recursively, sorted by relative path.
 
@@ -104,7 +105,8 @@ def scan_inputs(
     descended (their files are found at their real place). With ``follow_symlinks`` both are followed
     wherever they point, each real folder walked once. A symlink out of the input folder (without
     ``follow_symlinks``), a broken symlink or a symlink loop, a FIFO, socket or device, a name that is not
-    UTF-8 or holds control characters, and a folder that cannot be listed each come back with a ``problem``.
+    UTF-8 or holds control characters, a file of more than ``max_bytes`` bytes, and a folder that cannot be
+    listed each come back with a ``problem``.
 
     Raises :class:`InputError` when ``input_dir`` is missing or not a folder.
     """
@@ -113,7 +115,7 @@ def scan_inputs(
         raise InputError(f"input folder not found: {root}")
     if not root.is_dir():
         raise InputError(f"not a folder: {root} (pass the folder that holds the documents)")
-    return _Walker(root, exclude, follow_symlinks).run()
+    return _Walker(root, exclude, follow_symlinks, max_bytes).run()
 
 
 def discover(input_dir: str | os.PathLike[str], exclude: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
@@ -129,11 +131,14 @@ class _Walker:
     """An iterative walk (no recursion limit on deep trees); symlinked folders are walked after the real tree, in
     path order, so a file reached both ways is always listed under its real path."""
 
-    def __init__(self, root: Path, exclude: Iterable[str | os.PathLike[str]], follow_symlinks: bool) -> None:
+    def __init__(
+        self, root: Path, exclude: Iterable[str | os.PathLike[str]], follow_symlinks: bool, max_bytes: int | None,
+    ) -> None:
         self.root = os.fspath(root)
         self.real_root = os.path.realpath(root)
         self.excluded = [os.path.realpath(p) for p in exclude]
         self.follow = follow_symlinks
+        self.max_bytes = max_bytes
         self.seen: set[tuple[int, int]] = set()
         self.found: list[tuple[str, InputFile]] = []
 
@@ -182,8 +187,7 @@ class _Walker:
                     if not self.skipped_folder(entry.path):
                         folders.append(child)
                 elif wanted:
-                    mode = entry.stat(follow_symlinks=False).st_mode
-                    self.add(child[0], child[1], "" if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})")
+                    self.add(child[0], child[1], self.file_problem(entry.stat(follow_symlinks=False)))
             except OSError as exc:
                 if wanted:
                     self.add(child[0], child[1], f"unreadable: {exc.strerror or exc}")
@@ -211,7 +215,15 @@ class _Walker:
         elif not self.follow and not self.within(real, self.real_root):
             self.add(path, rel, "symlink to a file outside the input folder (not followed)")
         else:
-            self.add(path, rel, "" if stat.S_ISREG(mode) else f"not a regular file ({file_kind(mode)})")
+            self.add(path, rel, self.file_problem(os.stat(path)))
+
+    def file_problem(self, info: os.stat_result) -> str:
+        """Why a file with this ``stat`` is not read: not a regular file, or over the size limit; empty when it is read."""
+        if not stat.S_ISREG(info.st_mode):
+            return f"not a regular file ({file_kind(info.st_mode)})"
+        if self.max_bytes is not None and info.st_size > self.max_bytes:
+            return too_large(info.st_size, self.max_bytes)
+        return ""
 
     def skipped_folder(self, path: str) -> bool:
         """The run's output folder, and earlier runs' folders, are never input."""

@@ -14,11 +14,23 @@ from pathlib import Path
 
 from pipeline.errors import IngestError, InputError
 
-__all__ = ["NotRegularFileError", "check_input_file", "file_kind", "read_file_bytes", "read_text_file"]
+__all__ = [
+    "FileTooLargeError", "NotRegularFileError", "check_input_file", "file_kind", "read_file_bytes",
+    "read_text_file", "too_large",
+]
 
 
 class NotRegularFileError(IngestError):
     """The path is a FIFO, socket, device or folder, not a regular file."""
+
+
+class FileTooLargeError(IngestError):
+    """The file is larger than the limit it was read with."""
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    """Why a file of ``size`` bytes is not read: one line that names the option that sets the limit."""
+    return f"too large: {size / 1e6:,.1f} MB, over the {max_bytes / 1e6:g} MB limit (--max-file-mb)"
 
 
 def file_kind(mode: int) -> str:
@@ -44,11 +56,11 @@ def _not_regular(path: Path, mode: int) -> NotRegularFileError:
     return NotRegularFileError(f"not a regular file ({file_kind(mode)})")
 
 
-def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+def read_file_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
     """The bytes of a regular file (symlinks followed); never opens a FIFO or device.
 
-    Raises :class:`NotRegularFileError` for anything but a regular file, and
-    ``OSError`` when the file cannot be read.
+    Raises :class:`NotRegularFileError` for anything but a regular file, :class:`FileTooLargeError` when it
+    holds more than ``max_bytes`` (never more than that is read), and ``OSError`` when it cannot be read.
     """
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
@@ -59,7 +71,12 @@ def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
         mode = os.fstat(handle.fileno()).st_mode
         if not stat.S_ISREG(mode):  # swapped between the stat and the open
             raise _not_regular(Path(path), mode)
-        return handle.read()
+        if max_bytes is None:
+            return handle.read()
+        data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise FileTooLargeError(too_large(max(os.fstat(handle.fileno()).st_size, len(data)), max_bytes))
+        return data
 
 
 def check_input_file(path: str | os.PathLike[str], *, label: str = "file", folder_hint: str = "") -> Path:
