@@ -211,6 +211,15 @@ def test_foreign_tmx_source_language_dates_and_several_targets(tmp_path):
         assert store.lookup("ru", "en", ["Один"])["Один"].origin == "tmx:omegat.tmx"
 
 
+def test_a_fifo_named_like_a_tmx_is_an_error_and_never_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "x.tmx"
+    os.mkfifo(fifo)
+    with pytest.raises(TranslationMemoryError, match="x.tmx: cannot read: not a regular file"):
+        read_tmx(fifo)
+
+
 @pytest.mark.parametrize("content", [b"", b"<tmx><body><tu>", b"\x89PNG\r\n\x1a\n", b"<html><body/></html>"])
 def test_a_broken_tmx_is_one_clear_error(tmp_path, content):
     path = tmp_path / "broken.tmx"

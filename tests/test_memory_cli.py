@@ -111,6 +111,50 @@ def test_importing_a_broken_tmx_is_exit_2_and_stores_nothing(tmp_path):
     assert not (tmp_path / "m.sqlite3").exists()
 
 
+def generated_tmx(path: Path, units: int, *, broken: bool = False) -> Path:
+    """A TMX of ``units`` ru-en units (``broken``: cut off inside the last one)."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="ru" '
+                  'creationtool="t" creationtoolversion="1" segtype="sentence" o-tmf="t" adminlang="en" '
+                  'datatype="plaintext"/><body>\n')
+        for i in range(units):
+            out.write(f'<tu tuid="{i}"><tuv xml:lang="ru"><seg>Цепочка поставок и блокчейн в Минске, номер {i}.</seg>'
+                      f'</tuv><tuv xml:lang="en"><seg>Supply chain and blockchain in Minsk, number {i}.</seg></tuv></tu>\n')
+        out.write('<tu tuid="x"><tuv xml:lang="ru"><seg>Обрыв' if broken else "</body></tmx>\n")
+    return path
+
+
+def test_a_tmx_broken_after_many_units_adds_nothing_to_an_existing_store(tmp_path):
+    store_path = tmp_path / "m.sqlite3"
+    assert invoke("tm", "import", generated_tmx(tmp_path / "one.tmx", 1), "--tm", store_path).exit_code == 0
+    bad = generated_tmx(tmp_path / "bad.tmx", 25_000, broken=True)  # more units than one batch of the store
+    result = invoke("tm", "import", bad, "--tm", store_path)
+    assert result.exit_code == 2 and "bad.tmx: not a TMX file" in result.output
+    with MemoryStore(store_path, create=False) as store:
+        assert len(store) == 1
+
+
+def test_importing_a_large_tmx_keeps_memory_flat(tmp_path):
+    """A whole-file parse held about ten times the file: 845 MB for an 80 MB TMX."""
+    import subprocess
+    import sys
+
+    path = generated_tmx(tmp_path / "big.tmx", 150_000)  # about 33 MB
+    assert path.stat().st_size > 30e6
+    child = (
+        "import resource, sys\n"
+        "from pipeline.memory import iter_tmx\n"
+        "next(iter_tmx(sys.argv[1]))\n"  # everything imported, the first unit read
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "count = sum(1 for _ in iter_tmx(sys.argv[1]))\n"
+        "print(count, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True, text=True, check=True).stdout
+    count, grown_mb = map(int, out.split())
+    assert count == 150_000
+    assert grown_mb < 30, f"reading a {path.stat().st_size / 1e6:.0f} MB TMX grew the process by {grown_mb} MB"
+
+
 # -- review apply -------------------------------------------------------------------------------------------------
 
 

@@ -32,16 +32,30 @@ def import_cmd(
     tm: MemoryOption = None,
 ) -> None:
     """Add the translation units of FILE.tmx to the memory (created if needed)."""
-    from pipeline.errors import InputError
-    from pipeline.memory import MemoryStore, read_tmx
+    from pipeline.errors import InputError, TranslationMemoryError
+    from pipeline.memory import MemoryStore, iter_tmx
 
     if not file.is_file():
         raise InputError(f"{file}: no such file")
-    units = read_tmx(file)
-    with MemoryStore(memory_path(tm)) as store:
-        new = store.add(units)
-        path = store.path
-    typer.echo(f"imported {len(units)} pairs from {file} into {path}: {new} new, {len(units) - new} already there")
+    read = 0
+
+    def counted():
+        nonlocal read
+        for unit in iter_tmx(file):  # a stream: a TMX of any size is imported in flat memory
+            read += 1
+            yield unit
+
+    path = memory_path(tm)
+    existed = path.exists()
+    try:
+        with MemoryStore(path) as store:
+            new = store.add(counted())
+    except TranslationMemoryError:  # nothing was stored: a store made for this import is not left behind
+        if not existed:
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    typer.echo(f"imported {read} pairs from {file} into {path}: {new} new, {read - new} already there")
 
 
 @sub.command("export")

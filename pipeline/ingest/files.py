@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import IngestError, InputError
 
 __all__ = [
-    "FileTooLargeError", "NotRegularFileError", "check_input_file", "file_kind", "read_file_bytes",
+    "FileTooLargeError", "NotRegularFileError", "check_input_file", "file_kind", "open_regular_file", "read_file_bytes",
     "read_text_file", "too_large",
 ]
 
@@ -56,21 +57,31 @@ def _not_regular(path: Path, mode: int) -> NotRegularFileError:
     return NotRegularFileError(f"not a regular file ({file_kind(mode)})")
 
 
-def read_file_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
-    """The bytes of a regular file (symlinks followed); never opens a FIFO or device.
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading in binary mode when it is a regular file (symlinks followed); never opens a FIFO
+    or device for good: the open is non-blocking and the kind is checked again on the open file.
 
-    Raises :class:`NotRegularFileError` for anything but a regular file, :class:`FileTooLargeError` when it
-    holds more than ``max_bytes`` (never more than that is read), and ``OSError`` when it cannot be read.
+    Raises :class:`NotRegularFileError` for anything but a regular file, and ``OSError`` when it cannot be opened.
     """
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         raise _not_regular(Path(path), mode)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
-    with open(fd, "rb", closefd=True) as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):  # swapped between the stat and the open
-            raise _not_regular(Path(path), mode)
+    handle = open(os.open(path, flags), "rb", closefd=True)
+    mode = os.fstat(handle.fileno()).st_mode
+    if not stat.S_ISREG(mode):  # swapped between the stat and the open
+        handle.close()
+        raise _not_regular(Path(path), mode)
+    return handle
+
+
+def read_file_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file (:func:`open_regular_file`).
+
+    Raises :class:`NotRegularFileError` for anything but a regular file, :class:`FileTooLargeError` when it
+    holds more than ``max_bytes`` (never more than that is read), and ``OSError`` when it cannot be read.
+    """
+    with open_regular_file(path) as handle:
         if max_bytes is None:
             return handle.read()
         data = handle.read(max_bytes + 1)

@@ -32,10 +32,10 @@ from pipeline.memory.store import (
     lang_code,
     normalise,
 )
-from pipeline.memory.tmx import read_tmx, write_tmx
+from pipeline.memory.tmx import iter_tmx, read_tmx, write_tmx
 
 __all__ = [
     "MEMORY_STATUS", "MemoryHit", "MemorySource", "MemoryStats", "MemoryStore", "MemoryUnit", "TranslationMemory",
     "apply_memory", "count_memory_hits", "default_memory_path", "is_memory_hit", "lang_code", "normalise",
-    "open_memory", "read_tmx", "record_review", "units_from_review", "write_tmx",
+    "iter_tmx", "open_memory", "read_tmx", "record_review", "units_from_review", "write_tmx",
 ]

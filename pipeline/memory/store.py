@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 from pipeline.errors import TranslationMemoryError
@@ -227,23 +228,25 @@ class MemoryStore:
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
-    def add(self, units: Iterable[MemoryUnit]) -> int:
+    def add(self, units: Iterable[MemoryUnit], *, batch: int = 10_000) -> int:
         """Store approved translations (one transaction); return how many are new to the store.
 
-        An empty source or target is left out. A pair already stored keeps one row, with the
-        origin and time of its latest approval.
+        ``units`` is consumed ``batch`` at a time, so a stream of any length (:func:`~pipeline.memory.tmx.iter_tmx`)
+        is stored in flat memory; if it raises, nothing of it is stored. An empty source or target is left out.
+        A pair already stored keeps one row, with the origin and time of its latest approval.
         """
         now = utc_now()
-        rows = [
+        rows = (
             (lang_code(u.src_lang), lang_code(u.tgt_lang), normalise(u.src_text), u.src_text.strip(), u.tgt_text.strip(),
              u.origin, u.ref, u.created or now)
             for u in units
-        ]
-        rows = [r for r in rows if r[2] and r[4]]
+        )
+        rows = (r for r in rows if r[2] and r[4])
         try:
             before = len(self)
             with self._db:
-                self._db.executemany(_UPSERT, rows)
+                while chunk := list(islice(rows, batch)):
+                    self._db.executemany(_UPSERT, chunk)
             return len(self) - before
         except sqlite3.Error as exc:
             raise TranslationMemoryError(f"cannot write the translation memory {self.path}: {exc}") from exc

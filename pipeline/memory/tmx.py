@@ -1,6 +1,7 @@
-"""TMX files in and out of the translation memory, through translate-toolkit's ``tmx`` storage.
+"""TMX files in and out of the translation memory.
 
-Reading: every ``<tu>`` gives one unit per target ``<tuv>``: the source is the
+Reading (:func:`iter_tmx`) streams the file with lxml, a ``<tu>`` at a time, and reads language codes and
+segment text with translate-toolkit's TMX helpers. Every ``<tu>`` gives one unit per target ``<tuv>``: the source is the
 ``<tuv>`` in the unit's ``srclang`` (or the header's; with ``*all*`` or none,
 the first ``<tuv>``). The origin is the unit's ``x-origin`` property when it
 has one (a memory exported by ``pipeline tm export`` keeps where its pairs were
@@ -9,14 +10,15 @@ approved, with its ``x-ref``), else ``tmx:<file name>`` with the ``tuid`` as
 unit without either the file's modification time (so an undated file never
 outranks approvals made after it was saved).
 
-Writing: TMX 1.4b, one ``<tu>`` per unit with ``srclang``, ``creationdate``,
+Writing: through translate-toolkit's ``tmx`` storage, TMX 1.4b, one ``<tu>`` per unit with ``srclang``, ``creationdate``,
 and ``x-origin``/``x-ref`` properties.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -55,49 +57,90 @@ def bcp47(code: str) -> str:
 
 
 def read_tmx(path: str | Path) -> list[MemoryUnit]:
-    """The units of a TMX file (any version translate-toolkit reads); raises TranslationMemoryError."""
-    from translate.misc.xml_helpers import getXMLlang, getXMLspace
-    from translate.storage import tmx
+    """The units of a TMX file (:func:`iter_tmx`, as a list); raises TranslationMemoryError."""
+    return list(iter_tmx(path))
+
+
+def iter_tmx(path: str | Path) -> Iterator[MemoryUnit]:
+    """The units of a TMX file, one ``<tu>`` at a time (any TMX version); raises TranslationMemoryError.
+
+    The file is parsed as a stream (lxml ``iterparse``) and each ``<tu>`` is freed once read, so memory stays
+    flat however large the file: a whole-file parse held about ten times the file's size. Language codes and
+    segment text are read with translate-toolkit's TMX helpers, as its ``tmxfile`` does. An error may come
+    after some units were given: callers that store them do so in one transaction.
+    """
+    from lxml import etree
+
+    from pipeline.errors import IngestError
+    from pipeline.ingest.files import open_regular_file
 
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranslationMemoryError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        store = tmx.tmxfile.parsestring(data)
-    except Exception as exc:  # lxml and translate-toolkit raise several kinds on a broken file
-        raise TranslationMemoryError(f"{path}: not a TMX file ({_first_line(exc)})") from exc
-    saved = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    header = store.document.getroot().find(store.namespaced("header"))
-    default_src = header.get("srclang", "") if header is not None else ""
+        handle = open_regular_file(path)
+        saved = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (IngestError, OSError) as exc:
+        raise TranslationMemoryError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     origin = f"tmx:{path.name}"
-    units = []
-    for unit in store.units:
-        element = unit.xmlelement
-        space = getXMLspace(element, "preserve")
-        sides = []
-        for node in unit.getlanguageNodes():
-            lang = getXMLlang(node) or ""
-            text = unit.getNodeText(node, space) or ""
-            if lang.strip() and text.strip():
-                sides.append((lang_code(lang), text.strip()))
-        if len(sides) < 2:
+    default_src = ""
+    root = None
+    with handle:
+        events = etree.iterparse(
+            handle, events=("end",), resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True,
+            huge_tree=False,
+        )
+        try:
+            for _, element in events:
+                root = element
+                tag = _localname(element)
+                if tag == "header":
+                    default_src = element.get("srclang", "")
+                elif tag == "tu":
+                    yield from _units(element, default_src, origin, saved)
+                    element.clear(keep_tail=True)
+                    while element.getprevious() is not None:  # the units read before it
+                        del element.getparent()[0]
+        except etree.LxmlError as exc:
+            raise TranslationMemoryError(f"{path}: not a TMX file ({_first_line(exc)})") from exc
+    if root is None or _localname(root) != "tmx":  # the last element to end is the root
+        raise TranslationMemoryError(f"{path}: not a TMX file (no <tmx> root element)")
+
+
+def _units(element, default_src: str, origin: str, saved: str) -> list[MemoryUnit]:
+    """The units of one ``<tu>``: one per target ``<tuv>``."""
+    from translate.misc.xml_helpers import getText, getXMLlang, getXMLspace
+
+    space = getXMLspace(element, "preserve")
+    sides = []
+    for node in element:
+        if not isinstance(node.tag, str) or _localname(node) != "tuv":
             continue
-        want = lang_code(element.get("srclang") or default_src)
-        source = next((s for s in sides if s[0] == want), sides[0]) if want != "*all*" else sides[0]
-        props = {p.get("type", ""): (p.text or "").strip() for p in element.iterchildren(store.namespaced("prop"))}
-        created = _iso(element.get("changedate")) or _iso(element.get("creationdate")) or saved
-        # a memory this package exported says where each pair came from; a foreign one has its tuid
-        ref = props.get("x-ref", "") if "x-origin" in props else element.get("tuid", "")
-        for target in sides:
-            if target is source:
-                continue
-            units.append(MemoryUnit(
-                src_lang=source[0], tgt_lang=target[0], src_text=source[1], tgt_text=target[1],
-                origin=props.get("x-origin") or origin, ref=ref, created=created,
-            ))
-    return units
+        seg = next((child for child in node.iterdescendants() if _localname(child) == "seg"), None)
+        lang = getXMLlang(node) or ""
+        text = (getText(seg, space) if seg is not None else "") or ""
+        if lang.strip() and text.strip():
+            sides.append((lang_code(lang), text.strip()))
+    if len(sides) < 2:
+        return []
+    want = lang_code(element.get("srclang") or default_src)
+    source = next((s for s in sides if s[0] == want), sides[0]) if want != "*all*" else sides[0]
+    props = {
+        (p.get("type") or ""): (p.text or "").strip()
+        for p in element if isinstance(p.tag, str) and _localname(p) == "prop"
+    }
+    created = _iso(element.get("changedate")) or _iso(element.get("creationdate")) or saved
+    # a memory this package exported says where each pair came from; a foreign one has its tuid
+    ref = props.get("x-ref", "") if "x-origin" in props else element.get("tuid", "")
+    return [
+        MemoryUnit(src_lang=source[0], tgt_lang=target[0], src_text=source[1], tgt_text=target[1],
+                   origin=props.get("x-origin") or origin, ref=ref, created=created)
+        for target in sides if target is not source
+    ]
+
+
+def _localname(element) -> str:
+    """An element's tag without its namespace (``{urn:x}tu`` → ``tu``); empty for comments and the like."""
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _first_line(exc: Exception) -> str:
