@@ -379,6 +379,19 @@ def test_segmenting_a_giant_line_is_linear(monkeypatch):
     assert " ".join(line[a:b] for a, b in spans) == line
 
 
+@pytest.mark.parametrize("html", [True, False], ids=["html", "markdown-html-block"])
+def test_deeply_nested_html_is_read_in_linear_time(html):
+    """A page of 100,000 nested <div> took minutes per document: the tag cleaner's work grew with the depth squared."""
+    depth = 40_000
+    nested = "<div>" * depth + EN_TEXT + "</div>" * depth
+    page = f"<html><body>{nested}</body></html>" if html else f"Intro.\n\n{nested}\n"
+    started = time.perf_counter()
+    doc = ingest_bytes(page.encode(), doc_id="deep", rel_path="deep.html" if html else "deep.md", html=html)
+    elapsed = time.perf_counter() - started
+    assert doc.status is DocStatus.OK and doc.text == (EN_TEXT if html else f"Intro.\n\n{EN_TEXT}")
+    assert elapsed < 20  # before: over a minute; now about a second on a busy machine
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_windowed_segmentation_gives_the_same_sentences(lang, monkeypatch):
     """Cutting long paragraphs into windows keeps every offset exact."""
