@@ -442,3 +442,33 @@ def test_commands_never_open_a_fifo_as_a_document(args, fifo, tmp_path, no_align
     result = finishes_within(30, lambda: runner.invoke(app, argv), fifo=fifo)
     assert result.exit_code == 2, result.output
     assert "not a regular file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["glossary", "validate", "{fifo}.tsv"],
+        ["glossary", "export", "--format", "csv", "--glossary", "{fifo}.tsv"],
+        ["run", "{input}", "--out", "{out}", "--quiet", "--no-align", "--glossary", "{fifo}.tsv"],
+        ["run", "{input}", "--out", "{out}", "--quiet", "--no-align", "--no-glossary", "--tm", "{fifo}.tmx"],
+        ["tm", "import", "{fifo}.tmx"],
+        ["glossary", "import", "{fifo}.tmx"],
+        ["review", "apply", "{fifo}.csv", "--run", "{input}", "--out", "{out}"],
+    ],
+    ids=["glossary-validate", "glossary-export", "run-glossary", "run-tm", "tm-import", "glossary-import", "review-apply"],
+)
+def test_a_fifo_given_as_glossary_memory_or_reviewed_file_is_refused_not_opened(args, tmp_path):
+    """A FIFO given as the glossary or a TMX file hung the command (a run before any work) until killed."""
+    for suffix in (".tsv", ".tmx", ".csv"):
+        os.mkfifo(tmp_path / f"x{suffix}")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    (inp / "aligned.csv").write_text("pair_id\n", encoding="utf-8")
+    argv = [a.format(fifo=tmp_path / "x", input=inp, out=tmp_path / "out") for a in args]
+    fifo = next(Path(a) for a in argv if a.startswith(str(tmp_path / "x.")))
+    result = finishes_within(30, lambda: runner.invoke(app, argv), fifo=fifo)
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr and "FIFO" in result.stderr and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert not (tmp_path / "out").exists()

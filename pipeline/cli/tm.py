@@ -35,7 +35,7 @@ def import_cmd(
     from pipeline.errors import InputError
     from pipeline.memory import MemoryStore, read_tmx
 
-    if not file.is_file():
+    if not file.exists():
         raise InputError(f"{file}: no such file")
     units = read_tmx(file)
     with MemoryStore(memory_path(tm)) as store:

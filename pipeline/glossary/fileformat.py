@@ -92,12 +92,19 @@ def format_issues(issues: list[GlossaryIssue]) -> str:
 
 
 def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple[str, int]]]:
-    """The file's clean entries, its problems, and the id of every row (for duplicate checks)."""
+    """The file's clean entries, its problems, and the id of every row (for duplicate checks).
+
+    Only a regular file is opened: a FIFO given as the glossary would block the command until someone wrote to it.
+    """
+    from pipeline.ingest.files import NotRegularFileError, read_file_bytes
+
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_file_bytes(file).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [GlossaryIssue(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")], []
+    except NotRegularFileError as exc:
+        return [], [GlossaryIssue(name, 0, str(exc))], []
     except OSError as exc:
         return [], [GlossaryIssue(name, 0, f"cannot read: {exc.strerror or exc}")], []
     entries: list[Entry] = []

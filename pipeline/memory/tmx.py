@@ -55,13 +55,22 @@ def bcp47(code: str) -> str:
 
 
 def read_tmx(path: str | Path) -> list[MemoryUnit]:
-    """The units of a TMX file (any version translate-toolkit reads); raises TranslationMemoryError."""
+    """The units of a TMX file (any version translate-toolkit reads); raises TranslationMemoryError.
+
+    Only a regular file is opened: a FIFO named ``team.tmx`` would block the command (a run, before any work).
+    """
     from translate.misc.xml_helpers import getXMLlang, getXMLspace
     from translate.storage import tmx
 
+    from pipeline.ingest.files import NotRegularFileError, read_file_bytes
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_file_bytes(path)
+    except NotRegularFileError as exc:
+        raise TranslationMemoryError(f"{path}: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise TranslationMemoryError(f"{path}: no such file") from exc
     except OSError as exc:
         raise TranslationMemoryError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
