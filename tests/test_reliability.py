@@ -262,6 +262,42 @@ def test_every_output_format_says_what_it_escaped_or_dropped(tmp_path):
     assert (tmp_path / "moses" / "corpus.ru-en.ru").read_text(encoding="utf-8") == "=HYPERLINK(\"x\")\x01 two lines\n"
 
 
+def test_a_memory_holding_control_characters_exports_well_formed_tmx(tmp_path):
+    """A reviewer's edit with a stray control character (pasted from a terminal, ESC or BEL) went into the memory
+    as typed; `pipeline tm export` then stopped with an unexpected ValueError (exit 1) and wrote nothing."""
+    from translate.storage.tmx import tmxfile
+
+    from pipeline.memory import MemoryStore, read_tmx
+    from pipeline.memory.store import MemoryUnit
+
+    store_path = tmp_path / "memory.sqlite3"
+    with MemoryStore(store_path) as store:
+        store.add([MemoryUnit(src_lang="ru", tgt_lang="en", src_text="Привет\x01 мир", tgt_text="Hello\x1b[0m world\x07",
+                              origin="review:aligned\x0b.csv", ref="tr-000001", created="2024-01-02T03:04:05Z")])
+    out = tmp_path / "memory.tmx"
+    result = runner.invoke(app, ["tm", "export", "--tm", str(store_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out, "rb") as handle:
+        [unit] = tmxfile(handle).units
+    assert unit.source == "Привет мир" and unit.target == "Hello[0m world"
+    [back] = read_tmx(out)
+    assert back.origin == "review:aligned.csv" and back.tgt_text == "Hello[0m world"
+
+
+def test_a_control_character_in_a_glossary_cell_is_a_file_line_problem(tmp_path):
+    """It passed validation, then `glossary export --format tbx` stopped with an unexpected ValueError (exit 1)."""
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("id\tsource_term\tsource_lang\ttarget_term\ttarget_lang\tnote\n"
+                        "bc\tцепочка\tru\tblockchain\ten\tpasted \x1b[31m from a terminal\n", encoding="utf-8")
+    for argv in (["glossary", "validate", str(glossary)],
+                 ["glossary", "export", "--format", "tbx", "--glossary", str(glossary), "--out", str(tmp_path / "g.tbx")]):
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 2, result.output
+        assert f"{glossary}:2: note holds a control character (U+001B)" in result.stderr, result.stderr
+        assert "unexpected" not in result.stderr
+    assert not (tmp_path / "g.tbx").exists()
+
+
 # == Decoding =======================================================================================================
 
 

@@ -131,12 +131,26 @@ def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple
         if _ID_RE.match(row.get("id", "")):
             ids.append((row["id"], number))
         entry, problems = _entry(row, f"{name}:{number}")
+        problems += _control_problems(row)
         issues.extend(GlossaryIssue(name, number, p) for p in problems)
         if entry is not None and not problems:
             entries.append(entry)
     if header is None:
         issues.append(GlossaryIssue(name, 1, "no header line (expected the column names: " + ", ".join(COLUMNS) + ")"))
     return entries, issues, ids
+
+
+def _control_problems(row: dict[str, str]) -> list[str]:
+    """Cells holding a character XML cannot hold (a control character pasted from a terminal): no TBX export,
+    TMX or review page could carry the entry, so it is a problem of the line rather than an error later."""
+    from pipeline.io import XML_INVALID
+
+    problems = []
+    for col, cell in row.items():
+        found = XML_INVALID.search(cell)
+        if found:
+            problems.append(f"{col} holds a control character (U+{ord(found[0]):04X}); remove it")
+    return problems
 
 
 def _header_problems(header: list[str]) -> list[str]:

@@ -115,18 +115,22 @@ def _first_line(exc: Exception) -> str:
 
 
 def write_tmx(path: str | Path, units: Iterable[MemoryUnit], *, tool_version: str) -> int:
-    """Write ``units`` as TMX 1.4b (atomically); return how many were written."""
+    """Write ``units`` as TMX 1.4b (atomically); return how many were written.
+
+    Characters XML cannot hold (a control character a reviewer's edit brought into the memory) are left
+    out, as in the run's ``corpus.tmx``.
+    """
     from lxml import etree
     from translate.storage import tmx
 
-    from pipeline.io import write_bytes
+    from pipeline.io import write_bytes, xml_safe
 
     store = tmx.tmxfile()
     count = 0
     src_langs = set()
     for unit in units:
-        tu = store.addsourceunit(unit.src_text, bcp47(unit.src_lang))
-        tu.settarget(unit.tgt_text, bcp47(unit.tgt_lang), append=True)
+        tu = store.addsourceunit(xml_safe(unit.src_text), bcp47(unit.src_lang))
+        tu.settarget(xml_safe(unit.tgt_text), bcp47(unit.tgt_lang), append=True)
         element = tu.xmlelement
         count += 1
         element.set("tuid", str(count))
@@ -136,7 +140,7 @@ def write_tmx(path: str | Path, units: Iterable[MemoryUnit], *, tool_version: st
         for key, value in (("x-origin", unit.origin), ("x-ref", unit.ref)):
             if value:
                 prop = etree.Element(store.namespaced("prop"), type=key)
-                prop.text = value
+                prop.text = xml_safe(value)
                 first_tuv.addprevious(prop)
         src_langs.add(bcp47(unit.src_lang))
     header = store.document.getroot().find(store.namespaced("header"))
