@@ -296,6 +296,11 @@ def test_a_control_character_in_a_glossary_cell_is_a_file_line_problem(tmp_path)
         assert f"{glossary}:2: note holds a control character (U+001B)" in result.stderr, result.stderr
         assert "unexpected" not in result.stderr
     assert not (tmp_path / "g.tbx").exists()
+    terms = tmp_path / "terms.csv"  # an import never writes a glossary that would fail validation
+    terms.write_text("\x01цепочка,blockchain\n", encoding="utf-8")
+    result = runner.invoke(app, ["glossary", "import", str(terms), "--from", "ru", "--to", "en", "--out", str(tmp_path / "t.tsv")])
+    assert result.exit_code == 2 and f"{terms}:1: source_term holds a control character (U+0001)" in result.stderr
+    assert not (tmp_path / "t.tsv").exists()
 
 
 # == Decoding =======================================================================================================

@@ -131,7 +131,6 @@ def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple
         if _ID_RE.match(row.get("id", "")):
             ids.append((row["id"], number))
         entry, problems = _entry(row, f"{name}:{number}")
-        problems += _control_problems(row)
         issues.extend(GlossaryIssue(name, number, p) for p in problems)
         if entry is not None and not problems:
             entries.append(entry)
@@ -207,6 +206,7 @@ def _entry(row: dict[str, str], origin: str) -> tuple[Entry | None, list[str]]:
         examples = parse_examples(row.get("examples", ""))
     except ExampleError as exc:
         problems.append(f"examples: {exc}")
+    problems += _control_problems(row)
     if problems:
         return None, problems
     return (
