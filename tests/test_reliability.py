@@ -513,3 +513,30 @@ def test_a_fifo_given_as_glossary_memory_or_reviewed_file_is_refused_not_opened(
     assert "not a regular file" in result.stderr and "FIFO" in result.stderr and "Traceback" not in result.output
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "", "--out", "{out}"], ["run", "{input}", "--out", ""], ["run", "{input}", "--out="],
+     ["export", "xliff", "{input}", "--out", ""], ["glossary", "validate", ""]],
+    ids=["run-input", "run-out", "run-out-equals", "export-out", "glossary"],
+)
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(args, tmp_path, monkeypatch, capsys):
+    """`pipeline run "$IN" --out "$OUT"` with a variable unset read the whole current folder as input, or wrote the
+    run's outputs into it (an empty path is the current folder to pathlib)."""
+    from pipeline.cli import main
+
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "notes.txt").write_text(EN_TEXT, encoding="utf-8")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr("sys.argv", ["pipeline", *(a.format(input=inp, out=tmp_path / "out") for a in args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "empty" in lines[0], lines
+    assert sorted(p.name for p in cwd.iterdir()) == ["notes.txt"] and not (tmp_path / "out").exists()
