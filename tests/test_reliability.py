@@ -303,6 +303,20 @@ def test_a_control_character_in_a_glossary_cell_is_a_file_line_problem(tmp_path)
     assert not (tmp_path / "t.tsv").exists()
 
 
+def test_an_html_fragment_logs_no_error(monkeypatch, caplog):
+    """A page without <html> (a saved fragment) printed "ERROR trafilatura.utils: parsed tree length: 0" on the
+    run's stderr, even with --quiet, though the document was read: the cleaner takes over such pages."""
+    import logging
+
+    for name in ("trafilatura", "htmldate"):  # as in a fresh process: no page read yet
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    with caplog.at_level(logging.WARNING):
+        doc = ingest_bytes(f"<p>{EN_TEXT}</p>".encode(), doc_id="frag", rel_path="frag.html", html=True,
+                           html_extractor="trafilatura")
+    assert doc.status is DocStatus.OK and doc.text == EN_TEXT
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 # == Decoding =======================================================================================================
 
 
