@@ -53,10 +53,10 @@ FORMAT = 1
 def file_sha256(path: Path) -> str:
     """Checksum of a regular file's bytes; empty when it cannot be read (the ingest stage records why)."""
     from pipeline.errors import IngestError
-    from pipeline.ingest.files import read_file_bytes
+    from pipeline.ingest.files import read_document_bytes
 
     try:
-        return hashlib.sha256(read_file_bytes(path)).hexdigest()
+        return hashlib.sha256(read_document_bytes(path)).hexdigest()
     except (IngestError, OSError):
         return ""
 

@@ -169,6 +169,32 @@ def test_symlinks_out_of_the_input_folder_are_followed_only_when_asked(input_dir
     assert sorted(p.name for p in discover(input_dir)) == ["alias.txt", "good.txt"]
 
 
+def test_a_document_over_the_size_limit_is_a_skipped_row_and_never_read_whole(input_dir, monkeypatch):
+    """A huge file named like a document (a 1 TB sparse file, a database dump called .txt) was read whole into
+    memory, twice: the run was killed for memory, and so was every rerun."""
+    import pipeline.ingest.files as files
+
+    monkeypatch.setattr(files, "MAX_DOCUMENT_BYTES", 1 << 20)
+    (input_dir / "big.txt").write_text((EN_TEXT * 20_000)[:2_000_000], encoding="utf-8")
+    doc = read_document(input_dir / "big.txt", doc_id="big", rel_path="big.txt")
+    assert doc.status is DocStatus.SKIPPED and doc.reason == "too large (2.0 MB; documents of up to 1.0 MB are read)"
+    assert read_document(input_dir / "good.txt", doc_id="good", rel_path="good.txt").status is DocStatus.OK
+
+
+def test_a_run_skips_a_sparse_terabyte_file(input_dir, tmp_path):
+    with open(input_dir / "huge.txt", "wb") as handle:
+        handle.truncate(1 << 40)  # no disk used; reading it would take a terabyte of memory
+    out = tmp_path / "out"
+    result = finishes_within(120, lambda: runner.invoke(app, ["run", str(input_dir), "--out", str(out), "--quiet",
+                                                               "--no-glossary", "--no-align"]))
+    assert result.exit_code == 0, result.output
+    from pipeline.io import read_csv
+
+    table = read_csv(out / "documents.csv").set_index("path")
+    assert table.loc["good.txt", "status"] == "ok"
+    assert table.loc["huge.txt", "status"] == "skipped" and table.loc["huge.txt", "reason"].startswith("too large")
+
+
 def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tmp_path):
     """A control character in a name once stopped the whole run at the TMX writer (exit 1, no outputs)."""
     (input_dir / "bell\x07name.txt").write_text(RU_TEXT, encoding="utf-8")

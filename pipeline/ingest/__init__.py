@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.errors import IngestError
 from pipeline.ingest.decode import decode
 from pipeline.ingest.discover import HTML_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, InputFile, discover, escape_name, scan_inputs
-from pipeline.ingest.files import check_input_file, read_file_bytes
+from pipeline.ingest.files import check_input_file, read_document_bytes
 from pipeline.ingest.html import DEFAULT_EXTRACTOR, EXTRACTORS, extract_html
 from pipeline.ingest.markup import clean_paragraphs, front_matter, markdown_blocks
 from pipeline.models import Document, DocStatus, Flag, Span
@@ -118,12 +118,13 @@ def ingest_bytes(
 
 
 def read_document(path: Path, *, doc_id: str, rel_path: str, html_extractor: str = DEFAULT_EXTRACTOR) -> Document:
-    """Read one file; unreadable files, and anything but a regular file (a FIFO, a device), come back skipped.
+    """Read one file; unreadable and too large files, and anything but a regular file (a FIFO, a device), come back
+    skipped.
 
     A FIFO or device is never opened. ``rel_path`` is stored as the document's ``path``.
     """
     try:
-        data = read_file_bytes(path)
+        data = read_document_bytes(path)
     except IngestError as exc:
         return _skipped(Document(doc_id=doc_id, path=rel_path, sha256=""), str(exc))
     except OSError as exc:

@@ -14,11 +14,23 @@ from pathlib import Path
 
 from pipeline.errors import IngestError, InputError
 
-__all__ = ["NotRegularFileError", "check_input_file", "file_kind", "read_file_bytes", "read_text_file"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES", "NotRegularFileError", "TooLargeError", "check_input_file", "file_kind", "read_document_bytes",
+    "read_file_bytes", "read_text_file",
+]
+
+MAX_DOCUMENT_BYTES = 32_000_000
+"""Largest document read (32 MB, thousands of news articles' worth). A document is read whole into memory, so a
+bigger file named like one (a database dump called ``.txt``, a sparse file) is skipped rather than let it end
+the run for memory, and every rerun with it."""
 
 
 class NotRegularFileError(IngestError):
     """The path is a FIFO, socket, device or folder, not a regular file."""
+
+
+class TooLargeError(IngestError):
+    """The file is larger than a document can be (:data:`MAX_DOCUMENT_BYTES`)."""
 
 
 def file_kind(mode: int) -> str:
@@ -44,11 +56,11 @@ def _not_regular(path: Path, mode: int) -> NotRegularFileError:
     return NotRegularFileError(f"not a regular file ({file_kind(mode)})")
 
 
-def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+def read_file_bytes(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
     """The bytes of a regular file (symlinks followed); never opens a FIFO or device.
 
-    Raises :class:`NotRegularFileError` for anything but a regular file, and
-    ``OSError`` when the file cannot be read.
+    Raises :class:`NotRegularFileError` for anything but a regular file, :class:`TooLargeError` for a file
+    of more than ``max_bytes`` (never read), and ``OSError`` when the file cannot be read.
     """
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
@@ -56,10 +68,21 @@ def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     with open(fd, "rb", closefd=True) as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):  # swapped between the stat and the open
-            raise _not_regular(Path(path), mode)
-        return handle.read()
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # swapped between the stat and the open
+            raise _not_regular(Path(path), info.st_mode)
+        if max_bytes is None:
+            return handle.read()
+        data = handle.read(max_bytes + 1)  # a file still growing stops here too
+        if info.st_size > max_bytes or len(data) > max_bytes:
+            size = max(info.st_size, len(data))
+            raise TooLargeError(f"too large ({size / 1e6:.1f} MB; documents of up to {max_bytes / 1e6:.1f} MB are read)")
+        return data
+
+
+def read_document_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a document file: :func:`read_file_bytes` up to :data:`MAX_DOCUMENT_BYTES`."""
+    return read_file_bytes(path, max_bytes=MAX_DOCUMENT_BYTES)
 
 
 def check_input_file(path: str | os.PathLike[str], *, label: str = "file", folder_hint: str = "") -> Path:
