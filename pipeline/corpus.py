@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ExportError
-from pipeline.io import atomic_open, open_csv, write_csv
+from pipeline.io import atomic_open, open_csv, write_csv, xml_safe
 from pipeline.models import ALIGNED_COLUMNS, AlignedPair, Flag, PairKind, format_ids, parse_ids
 
 ALIGNED_CSV = "aligned.csv"
@@ -195,7 +195,7 @@ class TmxWriter:
         self._xf.write(element)
 
     def _safe(self, text: str) -> str:
-        safe = _xml_safe(text)
+        safe = xml_safe(text)
         self.dropped += len(text) - len(safe)
         return safe
 
@@ -240,14 +240,6 @@ def write_tmx(path: Path, pairs: Iterable[AlignedPair], properties: Mapping[str,
         writer.close()
         handle.write(b"\n")
     return path
-
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot hold (control characters, lone surrogates)."""
-    return _XML_INVALID.sub("", text)
 
 
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")

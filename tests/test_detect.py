@@ -22,6 +22,14 @@ def test_urls_and_digits_do_not_count(detector):
     assert detector.detect(text).lang == "ru"
 
 
+def test_email_addresses_do_not_count(detector):
+    from pipeline.detect import _NOT_LANGUAGE
+
+    for text in ("foo@bar.com", "(ivan.petrov@mail.ru),", "foo@bar.com,baz@qux.org", "«иван@почта.рф»"):
+        assert "@" not in _NOT_LANGUAGE.sub(" ", text), text
+    assert _NOT_LANGUAGE.sub(" ", "x@y @handle") == "x@y @handle"  # no domain: not an address
+
+
 def test_short_mixed_text_follows_context(detector):
     # A Russian line quoting an English name stays Russian in a Russian paragraph.
     assert detector.detect("«Корея жунганг Daily»", context="ru").lang == "ru"

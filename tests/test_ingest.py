@@ -89,6 +89,16 @@ def test_unique_doc_ids_never_repeat_even_ignoring_case():
     assert unique_doc_ids(["a.md", "a.txt", "a.txt.md"]) == unique_doc_ids(["a.md", "a.txt", "a.txt.md"])
 
 
+def test_unique_doc_ids_never_repeat_under_unicode_normalisation():
+    """«café» written precomposed (NFC) and decomposed (NFD) got the same-looking id twice; on macOS, which
+    normalises file names, one document's translations/<doc_id>.en.txt then overwrote the other's."""
+    import unicodedata
+
+    nfc, nfd = (unicodedata.normalize(form, "Café.txt") for form in ("NFC", "NFD"))
+    ids = unique_doc_ids([nfc, nfd.lower(), "b.txt"])
+    assert len({unicodedata.normalize("NFC", i).casefold() for i in ids}) == 3 and ids[2] == "b"
+
+
 def test_a_folder_without_input_files_is_said_so(tmp_path, caplog):
     import logging
 

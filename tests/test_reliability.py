@@ -211,6 +211,20 @@ def test_max_file_mb_must_be_above_zero(tmp_path, value):
     assert result.stderr.strip().splitlines() == [f"error: --max-file-mb must be a number of MB above 0, got {float(value):g}"]
 
 
+def test_a_run_skips_a_sparse_terabyte_file(input_dir, tmp_path):
+    with open(input_dir / "huge.txt", "wb") as handle:
+        handle.truncate(1 << 40)  # no disk used; reading it would take a terabyte of memory
+    out = tmp_path / "out"
+    result = finishes_within(120, lambda: runner.invoke(app, ["run", str(input_dir), "--out", str(out), "--quiet",
+                                                               "--no-glossary", "--no-align"]))
+    assert result.exit_code == 0, result.output
+    from pipeline.io import read_csv
+
+    table = read_csv(out / "documents.csv").set_index("path")
+    assert table.loc["good.txt", "status"] == "ok"
+    assert table.loc["huge.txt", "status"] == "skipped" and table.loc["huge.txt", "reason"].startswith("too large")
+
+
 def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tmp_path):
     """A control character in a name once stopped the whole run at the TMX writer (exit 1, no outputs)."""
     (input_dir / "bell\x07name.txt").write_text(RU_TEXT, encoding="utf-8")
@@ -302,6 +316,61 @@ def test_every_output_format_says_what_it_escaped_or_dropped(tmp_path):
         [unit] = tmxfile(handle).units
     assert unit.source == "=HYPERLINK(\"x\") two\nlines" and unit.target == "@cmd ok"
     assert (tmp_path / "moses" / "corpus.ru-en.ru").read_text(encoding="utf-8") == "=HYPERLINK(\"x\")\x01 two lines\n"
+
+
+def test_a_memory_holding_control_characters_exports_well_formed_tmx(tmp_path):
+    """A reviewer's edit with a stray control character (pasted from a terminal, ESC or BEL) went into the memory
+    as typed; `pipeline tm export` then stopped with an unexpected ValueError (exit 1) and wrote nothing."""
+    from translate.storage.tmx import tmxfile
+
+    from pipeline.memory import MemoryStore, read_tmx
+    from pipeline.memory.store import MemoryUnit
+
+    store_path = tmp_path / "memory.sqlite3"
+    with MemoryStore(store_path) as store:
+        store.add([MemoryUnit(src_lang="ru", tgt_lang="en", src_text="Привет\x01 мир", tgt_text="Hello\x1b[0m world\x07",
+                              origin="review:aligned\x0b.csv", ref="tr-000001", created="2024-01-02T03:04:05Z")])
+    out = tmp_path / "memory.tmx"
+    result = runner.invoke(app, ["tm", "export", "--tm", str(store_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out, "rb") as handle:
+        [unit] = tmxfile(handle).units
+    assert unit.source == "Привет мир" and unit.target == "Hello[0m world"
+    [back] = read_tmx(out)
+    assert back.origin == "review:aligned.csv" and back.tgt_text == "Hello[0m world"
+
+
+def test_a_control_character_in_a_glossary_cell_is_a_file_line_problem(tmp_path):
+    """It passed validation, then `glossary export --format tbx` stopped with an unexpected ValueError (exit 1)."""
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("id\tsource_term\tsource_lang\ttarget_term\ttarget_lang\tnote\n"
+                        "bc\tцепочка\tru\tblockchain\ten\tpasted \x1b[31m from a terminal\n", encoding="utf-8")
+    for argv in (["glossary", "validate", str(glossary)],
+                 ["glossary", "export", "--format", "tbx", "--glossary", str(glossary), "--out", str(tmp_path / "g.tbx")]):
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 2, result.output
+        assert f"{glossary}:2: note holds a control character (U+001B)" in result.stderr, result.stderr
+        assert "unexpected" not in result.stderr
+    assert not (tmp_path / "g.tbx").exists()
+    terms = tmp_path / "terms.csv"  # an import never writes a glossary that would fail validation
+    terms.write_text("\x01цепочка,blockchain\n", encoding="utf-8")
+    result = runner.invoke(app, ["glossary", "import", str(terms), "--from", "ru", "--to", "en", "--out", str(tmp_path / "t.tsv")])
+    assert result.exit_code == 2 and f"{terms}:1: source_term holds a control character (U+0001)" in result.stderr
+    assert not (tmp_path / "t.tsv").exists()
+
+
+def test_an_html_fragment_logs_no_error(monkeypatch, caplog):
+    """A page without <html> (a saved fragment) printed "ERROR trafilatura.utils: parsed tree length: 0" on the
+    run's stderr, even with --quiet, though the document was read: the cleaner takes over such pages."""
+    import logging
+
+    for name in ("trafilatura", "htmldate"):  # as in a fresh process: no page read yet
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    with caplog.at_level(logging.WARNING):
+        doc = ingest_bytes(f"<p>{EN_TEXT}</p>".encode(), doc_id="frag", rel_path="frag.html", html=True,
+                           html_extractor="trafilatura")
+    assert doc.status is DocStatus.OK and doc.text == EN_TEXT
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 # == Decoding =======================================================================================================
@@ -421,6 +490,30 @@ def test_segmenting_a_giant_line_is_linear(monkeypatch):
     assert " ".join(line[a:b] for a, b in spans) == line
 
 
+@pytest.mark.parametrize("blob", ["x" * 300_000, "a@" * 150_000, "QUJD+/" * 50_000], ids=["letters", "at-signs", "base64"])
+def test_identifying_a_giant_word_is_linear(blob):
+    """A 1 MB word (a base64 blob pasted into an article) held the run for half an hour: the pattern that keeps
+    e-mail addresses out of language identification tried every position of the word against the rest of it."""
+    from pipeline.detect import LanguageDetector
+
+    started = time.perf_counter()
+    LanguageDetector().detect(f"{EN_TEXT} {blob} {EN_TEXT}")
+    assert time.perf_counter() - started < 10  # before: a minute and more; now a fraction of a second
+
+
+@pytest.mark.parametrize("html", [True, False], ids=["html", "markdown-html-block"])
+def test_deeply_nested_html_is_read_in_linear_time(html):
+    """A page of 100,000 nested <div> took minutes per document: the tag cleaner's work grew with the depth squared."""
+    depth = 40_000
+    nested = "<div>" * depth + EN_TEXT + "</div>" * depth
+    page = f"<html><body>{nested}</body></html>" if html else f"Intro.\n\n{nested}\n"
+    started = time.perf_counter()
+    doc = ingest_bytes(page.encode(), doc_id="deep", rel_path="deep.html" if html else "deep.md", html=html)
+    elapsed = time.perf_counter() - started
+    assert doc.status is DocStatus.OK and doc.text == (EN_TEXT if html else f"Intro.\n\n{EN_TEXT}")
+    assert elapsed < 20  # before: over a minute; now about a second on a busy machine
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_windowed_segmentation_gives_the_same_sentences(lang, monkeypatch):
     """Cutting long paragraphs into windows keeps every offset exact."""
@@ -460,3 +553,60 @@ def test_commands_never_open_a_fifo_as_a_document(args, fifo, tmp_path, no_align
     result = finishes_within(30, lambda: runner.invoke(app, argv), fifo=fifo)
     assert result.exit_code == 2, result.output
     assert "not a regular file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["glossary", "validate", "{fifo}.tsv"],
+        ["glossary", "export", "--format", "csv", "--glossary", "{fifo}.tsv"],
+        ["run", "{input}", "--out", "{out}", "--quiet", "--no-align", "--glossary", "{fifo}.tsv"],
+        ["run", "{input}", "--out", "{out}", "--quiet", "--no-align", "--no-glossary", "--tm", "{fifo}.tmx"],
+        ["tm", "import", "{fifo}.tmx"],
+        ["glossary", "import", "{fifo}.tmx"],
+        ["review", "apply", "{fifo}.csv", "--run", "{input}", "--out", "{out}"],
+    ],
+    ids=["glossary-validate", "glossary-export", "run-glossary", "run-tm", "tm-import", "glossary-import", "review-apply"],
+)
+def test_a_fifo_given_as_glossary_memory_or_reviewed_file_is_refused_not_opened(args, tmp_path):
+    """A FIFO given as the glossary or a TMX file hung the command (a run before any work) until killed."""
+    for suffix in (".tsv", ".tmx", ".csv"):
+        os.mkfifo(tmp_path / f"x{suffix}")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    (inp / "aligned.csv").write_text("pair_id\n", encoding="utf-8")
+    argv = [a.format(fifo=tmp_path / "x", input=inp, out=tmp_path / "out") for a in args]
+    fifo = next(Path(a) for a in argv if a.startswith(str(tmp_path / "x.")))
+    result = finishes_within(30, lambda: runner.invoke(app, argv), fifo=fifo)
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr and "FIFO" in result.stderr and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "", "--out", "{out}"], ["run", "{input}", "--out", ""], ["run", "{input}", "--out="],
+     ["export", "xliff", "{input}", "--out", ""], ["glossary", "validate", ""]],
+    ids=["run-input", "run-out", "run-out-equals", "export-out", "glossary"],
+)
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(args, tmp_path, monkeypatch, capsys):
+    """`pipeline run "$IN" --out "$OUT"` with a variable unset read the whole current folder as input, or wrote the
+    run's outputs into it (an empty path is the current folder to pathlib)."""
+    from pipeline.cli import main
+
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "notes.txt").write_text(EN_TEXT, encoding="utf-8")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr("sys.argv", ["pipeline", *(a.format(input=inp, out=tmp_path / "out") for a in args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "empty" in lines[0], lines
+    assert sorted(p.name for p in cwd.iterdir()) == ["notes.txt"] and not (tmp_path / "out").exists()

@@ -25,6 +25,11 @@ def main() -> None:
 
     import typer
 
+    empty = _empty_argument(sys.argv[1:])
+    if empty:
+        err_console.print(f"error: {empty} is empty (an empty path would be the current folder; is a variable unset?)",
+                          markup=False)
+        sys.exit(2)
     try:
         code = app(prog_name="pipeline", standalone_mode=False)
     except typer.Abort:
@@ -42,6 +47,22 @@ def main() -> None:
         else:
             exc.show()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _empty_argument(args: list[str]) -> str:
+    """The first empty argument, named (``--out``, ``argument 2``), or ``""``.
+
+    No command takes an empty value: every argument is a path, a language code, a number or a name. An empty
+    path is the current folder to pathlib, so `pipeline run "$IN" --out "$OUT"` with a variable unset would
+    read the whole current folder as input, or write the run's outputs into it.
+    """
+    for i, arg in enumerate(args):
+        if arg == "":
+            before = args[i - 1] if i else ""
+            return before if before.startswith("-") and "=" not in before else f"argument {i + 1}"
+        if arg.startswith("--") and arg.endswith("=") and len(arg) > 3:
+            return arg[:-1]
+    return ""
 
 
 __all__ = ["app", "main"]

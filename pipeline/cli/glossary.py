@@ -134,9 +134,9 @@ def import_(
     from pipeline.glossary import write_glossary
     from pipeline.glossary.csvfmt import import_csv
     from pipeline.glossary.tbx import import_tbx
+    from pipeline.ingest.files import check_input_file
 
-    if not file.is_file():
-        raise InputError(f"file not found: {file}")
+    check_input_file(file)  # a FIFO or a folder is refused, never opened
     if file.suffix.lower() == ".csv":
         if not source_lang or not target_lang:
             raise InputError("a two-column CSV says nothing of its languages: pass --from and --to")

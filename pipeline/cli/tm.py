@@ -35,7 +35,7 @@ def import_cmd(
     from pipeline.errors import InputError, TranslationMemoryError
     from pipeline.memory import MemoryStore, iter_tmx
 
-    if not file.is_file():
+    if not file.exists():
         raise InputError(f"{file}: no such file")
     read = 0
 

@@ -92,12 +92,19 @@ def format_issues(issues: list[GlossaryIssue]) -> str:
 
 
 def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple[str, int]]]:
-    """The file's clean entries, its problems, and the id of every row (for duplicate checks)."""
+    """The file's clean entries, its problems, and the id of every row (for duplicate checks).
+
+    Only a regular file is opened: a FIFO given as the glossary would block the command until someone wrote to it.
+    """
+    from pipeline.ingest.files import NotRegularFileError, read_file_bytes
+
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_file_bytes(file).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [GlossaryIssue(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")], []
+    except NotRegularFileError as exc:
+        return [], [GlossaryIssue(name, 0, str(exc))], []
     except OSError as exc:
         return [], [GlossaryIssue(name, 0, f"cannot read: {exc.strerror or exc}")], []
     entries: list[Entry] = []
@@ -130,6 +137,19 @@ def _read_file(file: Path) -> tuple[list[Entry], list[GlossaryIssue], list[tuple
     if header is None:
         issues.append(GlossaryIssue(name, 1, "no header line (expected the column names: " + ", ".join(COLUMNS) + ")"))
     return entries, issues, ids
+
+
+def _control_problems(row: dict[str, str]) -> list[str]:
+    """Cells holding a character XML cannot hold (a control character pasted from a terminal): no TBX export,
+    TMX or review page could carry the entry, so it is a problem of the line rather than an error later."""
+    from pipeline.io import XML_INVALID
+
+    problems = []
+    for col, cell in row.items():
+        found = XML_INVALID.search(cell)
+        if found:
+            problems.append(f"{col} holds a control character (U+{ord(found[0]):04X}); remove it")
+    return problems
 
 
 def _header_problems(header: list[str]) -> list[str]:
@@ -186,6 +206,7 @@ def _entry(row: dict[str, str], origin: str) -> tuple[Entry | None, list[str]]:
         examples = parse_examples(row.get("examples", ""))
     except ExampleError as exc:
         problems.append(f"examples: {exc}")
+    problems += _control_problems(row)
     if problems:
         return None, problems
     return (

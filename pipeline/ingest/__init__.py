@@ -37,28 +37,34 @@ __all__ = [
 def unique_doc_ids(rel_paths: Iterable[str]) -> list[str]:
     """Stable ids: the relative path without its suffix, or with it where two files would clash.
 
-    Ids name output files (``translations/<doc_id>.en.txt``), so they differ ignoring letter case
-    too; what still clashes (``a.txt`` beside ``a.txt.md``) gets ``~2``, ``~3``… in path order.
+    Ids name output files (``translations/<doc_id>.en.txt``), so they differ ignoring letter case and
+    Unicode normalisation too (macOS and Windows file systems fold both: «café» precomposed and decomposed
+    are one name there); what still clashes (``a.txt`` beside ``a.txt.md``) gets ``~2``, ``~3``… in path order.
     """
     rel_paths = list(rel_paths)
     stems = [rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel for rel in rel_paths]
     counts: dict[str, int] = {}
     for stem in stems:
-        counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
-    ids = [rel if counts[stem.casefold()] > 1 else stem for stem, rel in zip(stems, rel_paths)]
-    taken = {doc_id.casefold() for doc_id in ids}
+        counts[_fold(stem)] = counts.get(_fold(stem), 0) + 1
+    ids = [rel if counts[_fold(stem)] > 1 else stem for stem, rel in zip(stems, rel_paths)]
+    taken = {_fold(doc_id) for doc_id in ids}
     seen: set[str] = set()
     unique = []
     for doc_id in ids:
-        if doc_id.casefold() in seen:
+        if _fold(doc_id) in seen:
             n = 2
-            while f"{doc_id}~{n}".casefold() in taken:
+            while _fold(f"{doc_id}~{n}") in taken:
                 n += 1
             doc_id = f"{doc_id}~{n}"
-            taken.add(doc_id.casefold())
-        seen.add(doc_id.casefold())
+            taken.add(_fold(doc_id))
+        seen.add(_fold(doc_id))
         unique.append(doc_id)
     return unique
+
+
+def _fold(name: str) -> str:
+    """``name`` as a case- and normalisation-insensitive file system sees it (Unicode canonical caseless match)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")

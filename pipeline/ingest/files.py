@@ -84,9 +84,10 @@ def read_file_bytes(path: str | os.PathLike[str], max_bytes: int | None = None) 
     with open_regular_file(path) as handle:
         if max_bytes is None:
             return handle.read()
-        data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise FileTooLargeError(too_large(max(os.fstat(handle.fileno()).st_size, len(data)), max_bytes))
+        size = os.fstat(handle.fileno()).st_size
+        data = b"" if size > max_bytes else handle.read(max_bytes + 1)  # a file still growing stops here too
+        if size > max_bytes or len(data) > max_bytes:
+            raise FileTooLargeError(too_large(max(size, len(data)), max_bytes))
         return data
 
 

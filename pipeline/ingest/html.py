@@ -74,6 +74,8 @@ def _parse(html: str):
         from trafilatura.utils import load_html
     except ImportError:  # the core install: lxml's own parser
         from lxml.html import document_fromstring as load_html
+    else:
+        _quiet_trafilatura()  # it logs an ERROR for a page it cannot parse (a fragment), which the cleaner reads
     try:
         return load_html(html)
     except Exception:  # lxml refuses some inputs outright; the cleaner's parser is more forgiving

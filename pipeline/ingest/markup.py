@@ -197,18 +197,43 @@ def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
     )
     for tag in soup(list(_DROP_TAGS)):
         tag.decompose()
-    body = soup.body or soup
-    for tag in body.find_all(list(_BLOCK_TAGS)):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
     blocks: list[RawBlock] = []
-    for chunk in re.split(r"\n\s*\n", body.get_text()):
+    for chunk in re.split(r"\n\s*\n", _block_text(soup.body or soup)):
         for line in chunk.split("\n"):
             if line.strip():
                 blocks.append(RawBlock(line))
     if info.title and blocks and _norm(blocks[0].text) == _norm(info.title):
         blocks[0] = RawBlock(blocks[0].text, "heading", 1)
     return info, blocks
+
+
+_BLOCK_END = object()
+
+
+def _block_text(root) -> str:
+    """The text of ``root`` with a blank line before and after each block element, in one pass over the tree.
+
+    Inserting the blank lines into the tree next to each block tag costs the size of the tag's subtree
+    each time (BeautifulSoup looks for its last descendant), so a page of 100,000 nested ``<div>`` took
+    minutes; this walk is linear and iterative (no recursion limit). Strings are what ``get_text()`` keeps:
+    text and CDATA, no comments, doctypes or processing instructions.
+    """
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    todo = list(reversed(root.contents))
+    while todo:
+        node = todo.pop()
+        if node is _BLOCK_END:
+            parts.append("\n\n")
+        elif isinstance(node, Tag):
+            if node.name in _BLOCK_TAGS:
+                parts.append("\n\n")
+                todo.append(_BLOCK_END)
+            todo.extend(reversed(node.contents))
+        elif type(node) in (NavigableString, CData):
+            parts.append(str(node))
+    return "".join(parts)
 
 
 def _norm(text: str) -> str:

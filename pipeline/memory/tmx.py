@@ -71,15 +71,18 @@ def iter_tmx(path: str | Path) -> Iterator[MemoryUnit]:
     """
     from lxml import etree
 
-    from pipeline.errors import IngestError
-    from pipeline.ingest.files import open_regular_file
+    from pipeline.ingest.files import NotRegularFileError, open_regular_file
 
     path = Path(path)
-    try:
+    try:  # only a regular file is opened: a FIFO named ``team.tmx`` would block the command
         handle = open_regular_file(path)
         saved = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (IngestError, OSError) as exc:
-        raise TranslationMemoryError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    except NotRegularFileError as exc:
+        raise TranslationMemoryError(f"{path}: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise TranslationMemoryError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise TranslationMemoryError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     origin = f"tmx:{path.name}"
     default_src = ""
     root = None
@@ -149,18 +152,22 @@ def _first_line(exc: Exception) -> str:
 
 
 def write_tmx(path: str | Path, units: Iterable[MemoryUnit], *, tool_version: str) -> int:
-    """Write ``units`` as TMX 1.4b (atomically); return how many were written."""
+    """Write ``units`` as TMX 1.4b (atomically); return how many were written.
+
+    Characters XML cannot hold (a control character a reviewer's edit brought into the memory) are left
+    out, as in the run's ``corpus.tmx``.
+    """
     from lxml import etree
     from translate.storage import tmx
 
-    from pipeline.io import write_bytes
+    from pipeline.io import write_bytes, xml_safe
 
     store = tmx.tmxfile()
     count = 0
     src_langs = set()
     for unit in units:
-        tu = store.addsourceunit(unit.src_text, bcp47(unit.src_lang))
-        tu.settarget(unit.tgt_text, bcp47(unit.tgt_lang), append=True)
+        tu = store.addsourceunit(xml_safe(unit.src_text), bcp47(unit.src_lang))
+        tu.settarget(xml_safe(unit.tgt_text), bcp47(unit.tgt_lang), append=True)
         element = tu.xmlelement
         count += 1
         element.set("tuid", str(count))
@@ -170,7 +177,7 @@ def write_tmx(path: str | Path, units: Iterable[MemoryUnit], *, tool_version: st
         for key, value in (("x-origin", unit.origin), ("x-ref", unit.ref)):
             if value:
                 prop = etree.Element(store.namespaced("prop"), type=key)
-                prop.text = value
+                prop.text = xml_safe(value)
                 first_tuv.addprevious(prop)
         src_langs.add(bcp47(unit.src_lang))
     header = store.document.getroot().find(store.namespaced("header"))

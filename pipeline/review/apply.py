@@ -265,9 +265,13 @@ def check(
 
 def apply_review(reviewed: Path, out_dir: Path, *, run_dir: Path | None = None) -> ApplyResult:
     """Check ``reviewed`` against the run and write the final corpus to ``out_dir``; refuse on any problem."""
+    from pipeline.ingest.files import file_kind
+
     reviewed = Path(reviewed)
-    if not reviewed.is_file():
+    if not reviewed.exists():
         raise ReviewError(f"{reviewed}: no such file")
+    if not reviewed.is_file():  # a FIFO would block the read below, a folder is no file
+        raise ReviewError(f"{reviewed}: not a regular file ({file_kind(reviewed.stat().st_mode)})")
     run_dir = Path(run_dir) if run_dir is not None else reviewed.parent
     run_csv = run_dir / ALIGNED_CSV
     if not run_csv.is_file():
