@@ -376,6 +376,22 @@ def test_an_html_fragment_logs_no_error(monkeypatch, caplog):
 # == Decoding =======================================================================================================
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [(" \n\t ", "only whitespace"), ("\u200b\u200d\n\u2060\ufe0f\u00ad \u200e", "only whitespace and invisible characters")],
+)
+def test_a_document_of_nothing_visible_is_skipped(text, reason):
+    """A file of zero-width characters was an `ok` document of one invisible sentence in language `und`."""
+    doc = ingest_bytes(text.encode("utf-8"), doc_id="x", rel_path="x.txt")
+    assert doc.status is DocStatus.SKIPPED and doc.reason == reason
+
+
+def test_invisible_characters_inside_text_are_kept():
+    text = "Zero\u200bwidth joiners (\u200d) stay in a real sentence."
+    doc = ingest_bytes(text.encode("utf-8"), doc_id="x", rel_path="x.txt")
+    assert doc.status is DocStatus.OK and doc.text.endswith("stay in a real sentence.")
+
+
 def test_one_invalid_byte_keeps_an_english_file_utf8():
     """It once made the file cp866 with status ok: curly quotes became «тАЬ»."""
     text = "\u201cIt is a priority,\u201d he said. " + EN_TEXT

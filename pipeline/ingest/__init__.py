@@ -70,6 +70,10 @@ def _fold(name: str) -> str:
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 """Control characters (and the two non-characters) are no text: no XML output (TMX, the review page) can hold them."""
+_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                        r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+"""Characters that show nothing (zero-width spaces and joiners, direction marks, variation selectors, fillers): a
+document of nothing else has no text to read."""
 
 
 def ingest_bytes(
@@ -90,8 +94,8 @@ def ingest_bytes(
         return _skipped(base, str(exc))
     text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", text)))
     base = replace(base, encoding=encoding, invalid_bytes=invalid, flags=(Flag.INVALID_BYTES,) if invalid else ())
-    if not text.strip():
-        return _skipped(base, "only whitespace")
+    if not _INVISIBLE.sub("", text).strip():
+        return _skipped(base, "only whitespace" if not text.strip() else "only whitespace and invisible characters")
     lang_hint = ""
     if html or re.match(r"\s*(?:<!doctype html|<html)", text, re.IGNORECASE):
         page = extract_html(text, html_extractor)
