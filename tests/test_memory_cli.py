@@ -103,6 +103,15 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, monkeypatch, args, messa
     assert not (tmp_path / "none.sqlite3").exists() and not (tmp_path / "x.tmx").exists()
 
 
+def test_an_empty_file_given_as_a_memory_is_refused_and_left_as_it_is(tmp_path):
+    """SQLite opens an empty file as an empty database: `--tm notes.txt` (empty) was turned into a memory store."""
+    empty = tmp_path / "notes.txt"
+    empty.write_bytes(b"")
+    result = invoke("tm", "stats", "--tm", empty)
+    assert result.exit_code == 2 and "an empty file, not a memory store" in result.output
+    assert empty.read_bytes() == b""
+
+
 def test_importing_a_broken_tmx_is_exit_2_and_stores_nothing(tmp_path):
     bad = tmp_path / "bad.tmx"
     bad.write_text("<tmx><body><tu>", encoding="utf-8")

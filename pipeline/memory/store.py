@@ -202,6 +202,8 @@ class MemoryStore:
                 raise TranslationMemoryError(
                     f"translation memory {label}: not found (`pipeline review apply` or `pipeline tm import` creates it)"
                 )
+            if not create and self.path.is_file() and self.path.stat().st_size == 0:  # SQLite would make it a store
+                raise TranslationMemoryError(f"translation memory {label}: an empty file, not a memory store")
         try:
             if isinstance(self.path, Path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
