@@ -304,3 +304,7 @@ class Document:
     @property
     def ok(self) -> bool:
         return self.status is DocStatus.OK
+
+    def sentence_lang(self, sentence: Sentence) -> str:
+        """The language ``sentence`` is read in: its own, or the document's where its own is undetermined."""
+        return sentence.lang if sentence.lang and sentence.lang != UNDETERMINED else self.lang

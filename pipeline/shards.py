@@ -346,7 +346,5 @@ def _mining_lang(sentence: Sentence, doc: Document) -> str:
     """The language a sentence is mined as: its own, else its document's; empty when neither is known."""
     from pipeline.models import UNDETERMINED
 
-    for lang in (sentence.lang, doc.lang):
-        if lang and lang != UNDETERMINED:
-            return lang
-    return ""
+    lang = doc.sentence_lang(sentence)
+    return "" if lang == UNDETERMINED else lang

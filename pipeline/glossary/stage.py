@@ -21,7 +21,7 @@ from typing import Any
 from pipeline.glossary.match import REVIEW_THRESHOLD, Match, Matcher, pre_edit
 from pipeline.glossary.model import Glossary
 from pipeline.glossary.target import POST_EDITED, UNVERIFIED, verify
-from pipeline.models import UNDETERMINED, Document, Flag, Sentence, TermMatch, TranslationStatus
+from pipeline.models import Document, Flag, Sentence, TermMatch, TranslationStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,6 @@ def _base(code: str) -> str:
     return code.replace("_", "-").split("-")[0].lower()
 
 
-def _sentence_lang(sentence: Sentence, doc: Document) -> str:
-    return sentence.lang if sentence.lang and sentence.lang != UNDETERMINED else doc.lang
-
-
 def _with_flag(flags: tuple[str, ...], flag: Flag, wanted: bool = True) -> tuple[str, ...]:
     return (*flags, flag.value) if wanted and flag.value not in flags else flags
 
@@ -88,7 +84,7 @@ def pre_edit_document(doc: Document, runner: GlossaryRunner) -> Document:
         return doc
     by_lang: dict[str, list[int]] = {}
     for i, sentence in enumerate(doc.sentences):
-        lang = _base(_sentence_lang(sentence, doc))
+        lang = _base(doc.sentence_lang(sentence))
         if lang != _base(runner.target_lang) and runner.matcher(lang) is not None:
             by_lang.setdefault(lang, []).append(i)
     sentences = list(doc.sentences)

@@ -101,7 +101,7 @@ def leave_untranslated(documents: Sequence[Document], target: str, note: str) ->
         for s in doc.sentences:
             if s.translation_status == TranslationStatus.MEMORY:
                 sentences.append(s)
-            elif (s.lang if s.lang not in (UNDETERMINED, "") else doc.lang) == target or nothing_to_translate(s.text):
+            elif doc.sentence_lang(s) == target or nothing_to_translate(s.text):
                 sentences.append(replace(s, translation=s.text, translation_status=PASSTHROUGH))
             else:
                 sentences.append(replace(s, translation="", translation_status=UNTRANSLATED, translation_note=note))
