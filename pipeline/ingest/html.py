@@ -83,9 +83,9 @@ def _parse(html: str):
 
 
 def _trafilatura(tree) -> tuple[HtmlMeta, list[RawBlock]] | None:
+    """trafilatura's main text and metadata of a tree :func:`_parse` made (which quietened its logging)."""
     from trafilatura import bare_extraction
 
-    _quiet_trafilatura()
     try:
         doc = bare_extraction(
             tree, with_metadata=True, include_comments=False, include_tables=True, include_formatting=False,
