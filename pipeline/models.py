@@ -83,6 +83,9 @@ class Flag(str, Enum):
     """A near-identical copy across documents (syndication), not a translation or paraphrase."""
     INVALID_BYTES = "invalid-bytes"
     """Document: bytes that could not be decoded were replaced (``invalid_bytes`` counts them)."""
+    MIXED_ENCODING = "mixed-encoding"
+    """Document: its lines are in two encodings, UTF-8 and a legacy code page (``encoding`` is ``utf-8+cp1251``);
+    each line was read in its own."""
 
     def __str__(self) -> str:
         return self.value

@@ -31,3 +31,42 @@ def test_short_cp1251_prefers_cyrillic():
 def test_binary_is_refused(data):
     with pytest.raises(UndecodableError, match="binary"):
         decode(data)
+
+
+RU_LINES = "Минск и Сеул подписали соглашение о сотрудничестве в области блокчейна.\nЦепочка поставок остаётся прежней.\n"
+JA_LINES = "東京で新しい技術協力の合意が署名されました。\n両国は人工知能の研究を進めます。\n"
+EN_QUOTES = "“Blockchain” — not “chain” — is the word: Belarus’ and Korea’s “Hi-Tech Park” agree.\n"
+
+
+@pytest.mark.parametrize(
+    ("utf8", "legacy", "codec", "encoding"),
+    [(EN_QUOTES, RU_LINES, "cp1251", "utf-8+cp1251"), (RU_LINES, RU_LINES, "koi8_r", "utf-8+koi8-r"),
+     (EN_TEXT + "\n" + RU_LINES, JA_LINES, "shift_jis", "utf-8+shift_jis")],
+)
+def test_lines_in_two_encodings_are_each_read_in_their_own(utf8, legacy, codec, encoding):
+    for data, text in ((utf8.encode() + legacy.encode(codec), utf8 + legacy),
+                       (legacy.encode(codec) + utf8.encode(), legacy + utf8)):
+        result = decode(data)
+        assert (result.text, result.encoding, result.invalid_bytes, result.mixed) == (text, encoding, 0, True)
+
+
+def test_stray_bytes_in_utf8_are_not_a_second_encoding():
+    # a line of Russian with a stray byte, and lines of ASCII with one each: U+FFFD, never a code page
+    data = RU_LINES.encode() + "Ещё строка ".encode() + b"\xff\n" + b"one \x92 two \xe9 three\n" * 8
+    result = decode(data)
+    assert result.encoding == "utf-8" and not result.mixed and result.invalid_bytes == 17
+    assert result.text.startswith(RU_LINES + "Ещё строка \ufffd\n") and result.text.count("\ufffd") == 17
+
+
+def test_accents_in_cp1252_inside_utf8_stay_replaced():
+    # too little to name a code page by: the accents become U+FFFD and are counted, as before
+    data = (RU_LINES + EN_TEXT + "\n").encode() + "Le café déjà servi à l'été.\n".encode("cp1252")
+    result = decode(data)
+    assert result.encoding == "utf-8" and result.invalid_bytes == 6 and not result.mixed
+
+
+def test_a_legacy_line_that_happens_to_be_valid_utf8_keeps_one_code_page():
+    # «Р» in cp1251 (0xD0 0xBB) is valid UTF-8 ("л"): one short line so formed is no evidence of UTF-8
+    text = "«Р»\n" + RU_LINES * 3
+    result = decode(text.encode("cp1251"))
+    assert (result.text, result.encoding, result.mixed) == (text, "cp1251", False)

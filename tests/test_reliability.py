@@ -425,6 +425,17 @@ def test_legacy_cyrillic_is_still_detected(codec):
     assert doc.text == text and doc.invalid_bytes == 0
 
 
+def test_the_seed_joined_with_a_cp1251_copy_keeps_both_halves(tmp_path):
+    """Two files joined, one UTF-8 and one cp1251: the cp1251 half was all U+FFFD (flagged ``invalid-bytes``)."""
+    seed = (SEEDS / "000_5286f2786187ce81.txt").read_text(encoding="utf-8")
+    legacy = RU_TEXT + "\n"
+    doc = ingest_bytes(seed.encode("utf-8") + b"\n" + legacy.encode("cp1251"), doc_id="ru", rel_path="ru.txt")
+    clean = ingest_bytes((seed + "\n" + legacy).encode("utf-8"), doc_id="ru", rel_path="ru.txt")
+    assert doc.status is DocStatus.OK and doc.encoding == "utf-8+cp1251" and doc.invalid_bytes == 0
+    assert doc.flags == (Flag.MIXED_ENCODING,) and doc.text == clean.text
+    assert "\ufffd" not in doc.text and RU_TEXT in doc.text
+
+
 # == Text integrity =================================================================================================
 
 

@@ -89,11 +89,12 @@ def ingest_bytes(
     if not data:
         return _skipped(base, "empty file")
     try:
-        text, encoding, invalid = decode(data)
+        decoded = decode(data)
     except IngestError as exc:
         return _skipped(base, str(exc))
-    text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", text)))
-    base = replace(base, encoding=encoding, invalid_bytes=invalid, flags=(Flag.INVALID_BYTES,) if invalid else ())
+    text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", decoded.text)))
+    flags = ((Flag.INVALID_BYTES,) if decoded.invalid_bytes else ()) + ((Flag.MIXED_ENCODING,) if decoded.mixed else ())
+    base = replace(base, encoding=decoded.encoding, invalid_bytes=decoded.invalid_bytes, flags=flags)
     if not _INVISIBLE.sub("", text).strip():
         return _skipped(base, "only whitespace" if not text.strip() else "only whitespace and invisible characters")
     lang_hint = ""

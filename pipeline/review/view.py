@@ -45,6 +45,7 @@ FLAG_LABELS = {
     Flag.UNTRANSLATED_WORDS.value: "untranslated words",
     Flag.DUPLICATE.value: "duplicate",
     Flag.INVALID_BYTES.value: "invalid bytes",
+    Flag.MIXED_ENCODING.value: "mixed encoding",
 }
 """How the page names each flag in its filter and counts (the flag itself is shown on the pair)."""
 
