@@ -613,12 +613,14 @@ def test_a_fifo_given_as_glossary_memory_or_reviewed_file_is_refused_not_opened(
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["run", "", "--out", "{out}"], ["run", "{input}", "--out", ""], ["run", "{input}", "--out="],
-     ["export", "xliff", "{input}", "--out", ""], ["glossary", "validate", ""]],
-    ids=["run-input", "run-out", "run-out-equals", "export-out", "glossary"],
+    ("args", "expected"),
+    [(["run", "", "--out", "{out}"], "argument 2"), (["run", "{input}", "--out", ""], "--out"),
+     (["run", "{input}", "--out="], "--out"), (["export", "xliff", "{input}", "--out", ""], "--out"),
+     (["glossary", "validate", ""], "argument 3"),
+     (["run", "--follow-symlinks", "", "--out", "{out}"], "argument 3")],
+    ids=["run-input", "run-out", "run-out-equals", "export-out", "glossary", "after-a-flag"],
 )
-def test_an_empty_path_is_a_usage_error_not_the_current_folder(args, tmp_path, monkeypatch, capsys):
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(args, expected, tmp_path, monkeypatch, capsys):
     """`pipeline run "$IN" --out "$OUT"` with a variable unset read the whole current folder as input, or wrote the
     run's outputs into it (an empty path is the current folder to pathlib)."""
     from pipeline.cli import main
@@ -637,3 +639,4 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(args, tmp_path, m
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "empty" in lines[0], lines
     assert sorted(p.name for p in cwd.iterdir()) == ["notes.txt"] and not (tmp_path / "out").exists()
+    assert lines[0].startswith(f"error: {expected} is empty"), lines

@@ -59,10 +59,24 @@ def _empty_argument(args: list[str]) -> str:
     for i, arg in enumerate(args):
         if arg == "":
             before = args[i - 1] if i else ""
-            return before if before.startswith("-") and "=" not in before else f"argument {i + 1}"
+            named = before.startswith("-") and "=" not in before and _takes_value(args[:i - 1], before)
+            return before if named else f"argument {i + 1}"
         if arg.startswith("--") and arg.endswith("=") and len(arg) > 3:
             return arg[:-1]
     return ""
+
+
+def _takes_value(before: list[str], option: str) -> bool:
+    """Whether ``option``, of the (sub)command that the arguments ``before`` it name, takes a value (not a flag)."""
+    import typer
+
+    command = typer.main.get_command(app)
+    for arg in before:
+        command = getattr(command, "commands", {}).get(arg, command)
+    for param in command.params:
+        if option in (*param.opts, *param.secondary_opts):
+            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+    return True
 
 
 __all__ = ["app", "main"]
