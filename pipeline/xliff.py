@@ -100,20 +100,21 @@ def run_documents(run_dir: str | Path, target_lang: str | None = None) -> list[X
     """
     from pipeline.io import read_table
     from pipeline.review.runfiles import (
-        ALIGNED_CSV, DOCUMENTS_CSV, GLOSSARY_REPORT_CSV, SENTENCES_CSV, read_aligned, read_glossary_marks, read_settings,
+        ALIGNED_CSV, DOCUMENTS_CSV, GLOSSARY_REPORT_CSV, SENTENCES_CSV, present, read_aligned, read_glossary_marks,
+        read_settings,
     )
 
     run_dir = Path(run_dir)
     sentences_csv = run_dir / SENTENCES_CSV
-    if not sentences_csv.is_file():
+    if not present(sentences_csv):
         raise InputError(f"{run_dir}: no {SENTENCES_CSV} (give the folder `pipeline run` wrote its outputs to)")
     frame = read_table(sentences_csv)
     needed = {"doc_id", "sent_idx", "text", "translation", "translation_status"}
     if not needed <= set(frame.columns):
         raise InputError(f"{sentences_csv}: missing columns {', '.join(sorted(needed - set(frame.columns)))}")
-    pairs = read_aligned(run_dir / ALIGNED_CSV) if (run_dir / ALIGNED_CSV).is_file() else []
+    pairs = read_aligned(run_dir / ALIGNED_CSV) if present(run_dir / ALIGNED_CSV) else []
     marks = read_glossary_marks(run_dir / GLOSSARY_REPORT_CSV)
-    docs = read_table(run_dir / DOCUMENTS_CSV).rows if (run_dir / DOCUMENTS_CSV).is_file() else []
+    docs = read_table(run_dir / DOCUMENTS_CSV).rows if present(run_dir / DOCUMENTS_CSV) else []
 
     if target_lang is None:
         settings = read_settings(run_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -366,3 +367,27 @@ def test_page_has_review_controls_keys_and_download(fixture_html: str) -> None:
     assert doc.xpath("//*[@id='p-total']/text()") == ["10"]
     assert doc.xpath("//*[@data-progress-kind]/@data-progress-kind") == ["cross-source", "translation"]
     assert "pipeline review apply aligned.reviewed.csv" in doc.xpath("string(//p[@class='keys'])")
+
+
+@pytest.mark.parametrize(("name", "command"), [
+    ("aligned.csv", ["review", "html", "{run}", "--out", "{page}"]),
+    ("sentences.csv", ["review", "html", "{run}", "--out", "{page}"]),
+    ("aligned.csv", ["export", "xliff", "{run}", "--out", "{page}"]),
+    ("sentences.csv", ["export", "xliff", "{run}", "--out", "{page}"]),
+])
+def test_a_fifo_in_a_run_folder_is_named_not_opened(tmp_path: Path, name: str, command: list[str]) -> None:
+    """A FIFO named like a run's file was reported as "not found", or read as no pairs."""
+    from tests.test_reliability import finishes_within
+
+    run = _run_folder(tmp_path)
+    write_csv(run / "sentences.csv", [
+        {"doc_id": s.doc_id, "sent_idx": s.sent_idx, "text": s.text, "translation": s.text, "translation_status": "ok"}
+        for d in fx.documents() for s in d.sentences
+    ], ["doc_id", "sent_idx", "text", "translation", "translation_status"])
+    (run / name).unlink()
+    os.mkfifo(run / name)
+    argv = [a.format(run=run, page=tmp_path / "page.out") for a in command]
+    result = finishes_within(30, lambda: CliRunner().invoke(app, argv), fifo=run / name)
+    assert result.exit_code == 2, result.output
+    assert f"{name}: not a regular file (FIFO)" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "page.out").exists()

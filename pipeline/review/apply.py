@@ -30,7 +30,7 @@ from pipeline import __version__
 from pipeline.corpus import ALIGNED_CSV, CORPUS_TMX, MOSES_DIR, AlignedPair, parse_ids, write_aligned_csv, write_moses, write_tmx
 from pipeline.errors import ReviewError
 from pipeline.io import restore_cell
-from pipeline.review.runfiles import read_aligned, read_settings
+from pipeline.review.runfiles import present, read_aligned, read_settings
 
 DECISIONS = ("accept", "reject", "edit")
 UNDECIDED = "undecided"
@@ -274,7 +274,7 @@ def apply_review(reviewed: Path, out_dir: Path, *, run_dir: Path | None = None) 
         raise ReviewError(f"{reviewed}: not a regular file ({file_kind(reviewed.stat().st_mode)})")
     run_dir = Path(run_dir) if run_dir is not None else reviewed.parent
     run_csv = run_dir / ALIGNED_CSV
-    if not run_csv.is_file():
+    if not present(run_csv):
         raise ReviewError(
             f"{run_csv}: not found; give the run folder with --run (the folder `pipeline run` wrote aligned.csv to)"
         )

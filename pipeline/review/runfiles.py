@@ -21,6 +21,19 @@ RUN_PAIR_COLUMNS = (
 )
 
 
+def present(path: Path) -> bool:
+    """Whether a run's file is there: a regular file (True) or nothing at its name (False). Anything else there (a
+    FIFO, a folder, a broken symlink) is a :class:`ReviewError`, never opened: a FIFO would block the read."""
+    from pipeline.ingest.files import file_kind
+
+    if path.is_file():
+        return True
+    if not path.is_symlink() and not path.exists():
+        return False
+    kind = file_kind(path.stat().st_mode) if path.exists() else "broken symlink"
+    raise ReviewError(f"{path}: not a regular file ({kind})")
+
+
 def _read(path: Path) -> CsvTable:
     try:
         return read_table(path)
@@ -31,7 +44,7 @@ def _read(path: Path) -> CsvTable:
 def read_aligned(path: Path) -> list[AlignedPair]:
     """The pairs of a run's ``aligned.csv``, as written by :func:`pipeline.corpus.write_aligned_csv`."""
     path = Path(path)
-    if not path.is_file():
+    if not present(path):
         raise ReviewError(f"{path}: no such file (is this a run folder of `pipeline run`?)")
     frame = _read(path)
     missing = [c for c in RUN_PAIR_COLUMNS if c not in frame.columns]
@@ -48,7 +61,7 @@ def read_aligned(path: Path) -> list[AlignedPair]:
 
 def read_glossary_marks(path: Path) -> list[GlossaryMark]:
     """Matches from ``glossary_report.csv``; missing file → none."""
-    if not path.is_file():
+    if not present(path):
         return []
     frame = _read(path)
     needed = {"doc_id", "sent_idx", "entry", "matched", "action"}
@@ -62,7 +75,7 @@ def read_glossary_marks(path: Path) -> list[GlossaryMark]:
 
 def read_sentence_states(path: Path) -> dict[tuple[str, int], SentenceState]:
     """Translation status and flags per sentence from ``sentences.csv``, where those columns exist."""
-    if not path.is_file():
+    if not present(path):
         return {}
     frame = _read(path)
     if not {"doc_id", "sent_idx"} <= set(frame.columns):
@@ -85,7 +98,7 @@ def read_sentence_states(path: Path) -> dict[tuple[str, int], SentenceState]:
 
 
 def read_doc_infos(path: Path) -> dict[str, DocInfo]:
-    if not path.is_file():
+    if not present(path):
         return {}
     frame = _read(path)
     if "doc_id" not in frame.columns:
