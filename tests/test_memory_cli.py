@@ -120,6 +120,24 @@ def test_importing_a_broken_tmx_is_exit_2_and_stores_nothing(tmp_path):
     assert not (tmp_path / "m.sqlite3").exists()
 
 
+def test_segments_whose_xml_lang_is_not_a_language_code_are_left_out_and_said(tmp_path):
+    """Any xml:lang was stored as a language code, a path (``../../x``) or a sentence among them."""
+    tmx = tmp_path / "odd.tmx"
+    tmx.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="ru"/><body>\n'
+        '<tu><tuv xml:lang="ru"><seg>Блокчейн.</seg></tuv><tuv xml:lang="en"><seg>Blockchain.</seg></tuv>'
+        '<tuv xml:lang="../../x"><seg>Odd.</seg></tuv></tu>\n'
+        '<tu><tuv xml:lang="ru"><seg>Цепочка поставок.</seg></tuv><tuv xml:lang="not a code"><seg>Supply chain.</seg>'
+        '</tuv></tu>\n</body></tmx>\n', encoding="utf-8")
+    store_path = tmp_path / "m.sqlite3"
+    result = invoke("tm", "import", tmx, "--tm", store_path)
+    assert result.exit_code == 0, result.output
+    assert "imported 1 pairs" in result.stdout
+    assert "left out 2 segments whose xml:lang is not a language code (first: '../../x')" in result.stderr
+    with MemoryStore(store_path, create=False) as store:
+        assert [(u.src_lang, u.tgt_lang, u.tgt_text) for u in store.units()] == [("ru", "en", "Blockchain.")]
+
+
 def generated_tmx(path: Path, units: int, *, broken: bool = False) -> Path:
     """A TMX of ``units`` ru-en units (``broken``: cut off inside the last one)."""
     with open(path, "w", encoding="utf-8") as out:

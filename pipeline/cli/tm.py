@@ -38,10 +38,11 @@ def import_cmd(
     if not file.exists():
         raise InputError(f"{file}: no such file")
     read = 0
+    bad_langs: list[str] = []
 
     def counted():
         nonlocal read
-        for unit in iter_tmx(file):  # a stream: a TMX of any size is imported in flat memory
+        for unit in iter_tmx(file, bad_langs=bad_langs):  # a stream: a TMX of any size is imported in flat memory
             read += 1
             yield unit
 
@@ -56,6 +57,9 @@ def import_cmd(
                 leftover.unlink(missing_ok=True)
         raise
     typer.echo(f"imported {read} pairs from {file} into {path}: {new} new, {read - new} already there")
+    if bad_langs:
+        err_console.print(f"left out {len(bad_langs)} segments whose xml:lang is not a language code "
+                          f"(first: {ascii(bad_langs[0])})", markup=False)
 
 
 @sub.command("export")

@@ -61,8 +61,11 @@ def read_tmx(path: str | Path) -> list[MemoryUnit]:
     return list(iter_tmx(path))
 
 
-def iter_tmx(path: str | Path) -> Iterator[MemoryUnit]:
+def iter_tmx(path: str | Path, *, bad_langs: list[str] | None = None) -> Iterator[MemoryUnit]:
     """The units of a TMX file, one ``<tu>`` at a time (any TMX version); raises TranslationMemoryError.
+
+    A ``<tuv>`` whose ``xml:lang`` is not a language code (:func:`pipeline.langcode.is_lang_code`) is left out;
+    its code is appended to ``bad_langs`` when given.
 
     The file is parsed as a stream (lxml ``iterparse``) and each ``<tu>`` is freed once read, so memory stays
     flat however large the file: a whole-file parse held about ten times the file's size. Language codes and
@@ -98,7 +101,7 @@ def iter_tmx(path: str | Path) -> Iterator[MemoryUnit]:
                 if tag == "header":
                     default_src = element.get("srclang", "")
                 elif tag == "tu":
-                    yield from _units(element, default_src, origin, saved)
+                    yield from _units(element, default_src, origin, saved, bad_langs)
                     element.clear(keep_tail=True)
                     while element.getprevious() is not None:  # the units read before it
                         del element.getparent()[0]
@@ -108,9 +111,11 @@ def iter_tmx(path: str | Path) -> Iterator[MemoryUnit]:
         raise TranslationMemoryError(f"{path}: not a TMX file (no <tmx> root element)")
 
 
-def _units(element, default_src: str, origin: str, saved: str) -> list[MemoryUnit]:
+def _units(element, default_src: str, origin: str, saved: str, bad_langs: list[str] | None) -> list[MemoryUnit]:
     """The units of one ``<tu>``: one per target ``<tuv>``."""
     from translate.misc.xml_helpers import getText, getXMLlang, getXMLspace
+
+    from pipeline.langcode import is_lang_code
 
     space = getXMLspace(element, "preserve")
     sides = []
@@ -120,8 +125,12 @@ def _units(element, default_src: str, origin: str, saved: str) -> list[MemoryUni
         seg = next((child for child in node.iterdescendants() if _localname(child) == "seg"), None)
         lang = getXMLlang(node) or ""
         text = (getText(seg, space) if seg is not None else "") or ""
-        if lang.strip() and text.strip():
+        if not (lang.strip() and text.strip()):
+            continue
+        if is_lang_code(lang):
             sides.append((lang_code(lang), text.strip()))
+        elif bad_langs is not None:
+            bad_langs.append(lang)
     if len(sides) < 2:
         return []
     want = lang_code(element.get("srclang") or default_src)
