@@ -541,6 +541,26 @@ def test_deeply_nested_html_is_read_in_linear_time(html):
     assert elapsed < 20  # before: over a minute; now about a second on a busy machine
 
 
+@pytest.mark.parametrize("html", [True, False], ids=["html", "markdown"])
+def test_a_tag_of_100000_attributes_is_a_skipped_row_not_minutes_of_parsing(html):
+    """libxml2 checks each attribute against the tag's others: such a page took minutes in the parsers."""
+    tag = "<div " + " ".join(f'a{i}="x"' for i in range(100_000)) + ">" + EN_TEXT + "</div>"
+    page = f"<html><body>{tag}</body></html>" if html else f"Intro.\n\n{tag}\n"
+    started = time.perf_counter()
+    doc = ingest_bytes(page.encode(), doc_id="a", rel_path="a.html" if html else "a.md", html=html)
+    assert time.perf_counter() - started < 10  # about 0.1 s; before: over two minutes
+    assert doc.status is DocStatus.SKIPPED and doc.reason == "an HTML tag with 100,000 attributes (the limit is 1,000)"
+
+
+def test_long_tags_with_few_attributes_are_read():
+    """A data: URI makes a tag of megabytes with three attributes; a tag of 900 attributes is odd but readable."""
+    uri = '<img src="data:image/png;base64,' + "QUJD" * 250_000 + '" alt="a > b" width="9">'
+    many = "<span " + " ".join(f'data-x{i}="a b"' for i in range(900)) + ">Hi.</span>"
+    page = f"<html><body><article><p>{EN_TEXT}</p>{uri}<p>{many} {EN_TEXT}</p></article></body></html>"
+    doc = ingest_bytes(page.encode(), doc_id="a", rel_path="a.html", html=True)
+    assert doc.status is DocStatus.OK and doc.text.count(EN_TEXT) == 2
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 def test_windowed_segmentation_gives_the_same_sentences(lang, monkeypatch):
     """Cutting long paragraphs into windows keeps every offset exact."""

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pipeline.ingest.markup import HtmlMeta, RawBlock, html_blocks
+from pipeline.ingest.markup import HtmlMeta, RawBlock, check_attributes, html_blocks
 
 EXTRACTORS = ("trafilatura", "cleaner")
 """``trafilatura``: main text (the cleaner when it finds none); ``cleaner``: every visible block."""
@@ -55,9 +55,13 @@ class HtmlPage:
 
 
 def extract_html(html: str, extractor: str = DEFAULT_EXTRACTOR) -> HtmlPage:
-    """Paragraph blocks, metadata and language hint of an HTML page."""
+    """Paragraph blocks, metadata and language hint of an HTML page.
+
+    Raises :class:`~pipeline.ingest.markup.MarkupError` for a tag of too many attributes, before any parsing.
+    """
     if extractor not in EXTRACTORS:
         raise ValueError(f"unknown HTML extractor {extractor!r}; use one of {', '.join(EXTRACTORS)}")
+    check_attributes(html)
     tree = _parse(html)
     hint = language_hint(tree) if tree is not None else ""
     if extractor == "trafilatura" and tree is not None:
