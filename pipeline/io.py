@@ -213,11 +213,23 @@ class CsvTable:
     rows: list[dict[str, str]]
 
 
+CSV_FIELD_LIMIT = 2**31 - 1
+"""The largest CSV cell read back (the ``csv`` module's own default is 128 KiB, less than a long sentence's
+translation or a pasted page can hold); the most a C ``long`` takes on every platform."""
+
+
+def lift_csv_field_limit() -> None:
+    """Let the ``csv`` module read cells of up to :data:`CSV_FIELD_LIMIT` characters (a process-wide setting)."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
 def read_table(path: Path) -> CsvTable:
     """Read a CSV written by :func:`write_csv` back without pandas, restoring neutralised cells.
 
     Raises ``ValueError`` naming the line when a row has more cells than the header.
     """
+    lift_csv_field_limit()
     with open(path, encoding=CSV_ENCODING, newline="") as handle:
         reader = csv.reader(handle)
         columns = next(reader, [])

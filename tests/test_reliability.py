@@ -225,6 +225,34 @@ def test_a_run_skips_a_sparse_terabyte_file(input_dir, tmp_path):
     assert table.loc["huge.txt", "status"] == "skipped" and table.loc["huge.txt", "reason"].startswith("too large")
 
 
+def test_a_heading_of_a_megabyte_is_no_title_and_the_run_folder_stays_readable(tmp_path):
+    """It became the document's title, a 1 MB cell of documents.csv: `review html` then stopped ("field larger than
+    field limit") and `export xliff` failed with an unexpected error."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.md").write_text("# " + "Heading words " * 80_000 + "\n\n" + EN_TEXT + "\n", encoding="utf-8")
+    (inp / "b.md").write_text("# Belarus and Korea\n\n" + EN_TEXT + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(inp), "--out", str(out), "--quiet", "--no-align", "--no-glossary"])
+    assert result.exit_code == 0, result.output
+    from pipeline.io import read_table
+
+    titles = {row["path"]: row["title"] for row in read_table(out / "documents.csv").rows}
+    assert titles == {"a.md": "", "b.md": "Belarus and Korea"}
+    for command in (["review", "html", str(out), "--out", str(tmp_path / "page.html")],
+                    ["export", "xliff", str(out), "--out", str(tmp_path / "xliff")]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_cells_over_the_csv_modules_default_limit_are_read_back(tmp_path):
+    from pipeline.io import read_table, write_csv
+
+    big = "word " * 60_000  # 300,000 characters, over csv's 131,072
+    write_csv(tmp_path / "t.csv", [{"a": big, "b": "x"}], ["a", "b"])
+    assert read_table(tmp_path / "t.csv").rows == [{"a": big, "b": "x"}]
+
+
 def test_a_run_over_a_folder_of_bad_names_still_writes_its_outputs(input_dir, tmp_path):
     """A control character in a name once stopped the whole run at the TMX writer (exit 1, no outputs)."""
     (input_dir / "bell\x07name.txt").write_text(RU_TEXT, encoding="utf-8")

@@ -339,9 +339,18 @@ def front_matter(text: str) -> tuple[HtmlMeta | None, str]:
     return meta, text[match.end():]
 
 
+MAX_TITLE_CHARS = 1000
+"""Longest title kept as a document's title (headlines run to a few hundred characters; a heading of a megabyte
+would be a cell of a megabyte in ``documents.csv`` and on the review page)."""
+
+
 def clean_paragraphs(blocks: list[RawBlock], meta: HtmlMeta | None = None) -> Cleaned:
-    """Drop page furniture and lift title, date and source URL out of ``blocks``."""
-    title = meta.title if meta else ""
+    """Drop page furniture and lift title, date and source URL out of ``blocks``.
+
+    A title (the page's, or the first heading) of over :data:`MAX_TITLE_CHARS` is no title: the heading stays
+    text, and the document has none.
+    """
+    title = meta.title if meta and len(meta.title) <= MAX_TITLE_CHARS else ""
     doc_date = parse_date(meta.date[:10]) if meta and meta.date else ""
     source_url = meta.source_url if meta else ""
     paragraphs: list[str] = []
@@ -368,7 +377,7 @@ def clean_paragraphs(blocks: list[RawBlock], meta: HtmlMeta | None = None) -> Cl
         text = _norm(strip_bullet(text))
         if not text:
             continue
-        if block.kind == "heading" and not title:
+        if block.kind == "heading" and not title and len(text) <= MAX_TITLE_CHARS:
             title = text
         paragraphs.append(text)
     return Cleaned(tuple(paragraphs), title, doc_date, source_url, tuple(dropped))

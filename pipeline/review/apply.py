@@ -29,7 +29,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.corpus import ALIGNED_CSV, CORPUS_TMX, MOSES_DIR, AlignedPair, parse_ids, write_aligned_csv, write_moses, write_tmx
 from pipeline.errors import ReviewError
-from pipeline.io import restore_cell
+from pipeline.io import lift_csv_field_limit, restore_cell
 from pipeline.review.runfiles import present, read_aligned, read_settings
 
 DECISIONS = ("accept", "reject", "edit")
@@ -161,6 +161,7 @@ def sniff_delimiter(text: str) -> str:
 
 def read_rows(text: str, delimiter: str) -> tuple[list[str], list[Reviewed]]:
     """Header and data rows, each row with the line its record starts on (the header is line 1)."""
+    lift_csv_field_limit()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: Iterator[list[str]] = iter(reader)
     try:
