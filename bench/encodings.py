@@ -10,8 +10,9 @@ three treatments; a document is right when its text comes back exactly:
 * **stray bytes**: the document in UTF-8 with 1, 3 or 6 stray bytes (``ff``, ``92``, ``e9``) put in at random
   places; right when each became one U+FFFD and nothing else changed.
 
-``dev`` is newstest2021 (ru, de, fr, ja), ``test`` the WMT22 general test (ru, de, fr, ja, zh, and uk when
-``wmttest2022.uk-en.xml`` or ``.all.xml`` is in DIR). The last line is JSON.
+``dev`` is newstest2021 (ru, de, fr, ja), ``dev2`` the WMT24 test in its text layout (DIR/wmttest2024: ja, zh,
+ru; news, social, speech and literary paragraphs, many short), ``test`` the WMT22 general test (ru, de, fr, ja,
+zh, and uk when ``wmttest2022.uk-en.xml`` or ``.all.xml`` is in DIR). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import machine
-from bench.comparable import read_testset
+from bench.comparable import read_testset, read_wmt24
 
 FILES = {
     "dev": (("newstest2021.ru-en", "ru"), ("newstest2021.de-fr", "de"), ("newstest2021.fr-de", "fr"),
             ("newstest2021.ja-en", "ja")),
     "test": (("wmttest2022.ru-en", "ru"), ("wmttest2022.de-fr", "de"), ("wmttest2022.fr-de", "fr"),
              ("wmttest2022.ja-en", "ja"), ("wmttest2022.en-zh", "zh"), ("wmttest2022.uk-en", "uk")),
+    "dev2": (("wmttest2024/en-ja", "ja"), ("wmttest2024/ja-zh", "ja"), ("wmttest2024/en-zh", "zh"),
+             ("wmttest2024/ja-zh", "zh"), ("wmttest2024/en-ru", "ru")),
 }
 CODE_PAGES = {
     "ru": ("cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5"), "uk": ("cp1251", "koi8_u"),
@@ -43,12 +46,19 @@ def documents(data: Path, split: str, per_language: int) -> list[tuple[str, str]
     """``(language, text)`` of up to ``per_language`` documents of each file of ``split`` found in ``data``."""
     out = []
     for stem, lang in FILES[split]:
-        path = next((p for p in (data / f"{stem}.xml", data / f"{stem}.all.xml") if p.is_file()), None)
-        if path is None:
-            if lang == "uk":
-                continue
-            raise FileNotFoundError(f"{data / stem}.xml not found")
-        texts = ["\n".join(segs) for story in read_testset(path) for side, segs in story.sides if side == lang]
+        if "/" in stem:  # the WMT24 layout: folder/pair
+            folder, pair = stem.split("/")
+            if not (data / folder / "documents" / f"{pair}.docs").is_file():
+                raise FileNotFoundError(f"{data / folder}/documents/{pair}.docs not found")
+            stories = read_wmt24(data / folder, pair)
+        else:
+            path = next((p for p in (data / f"{stem}.xml", data / f"{stem}.all.xml") if p.is_file()), None)
+            if path is None:
+                if lang == "uk":
+                    continue
+                raise FileNotFoundError(f"{data / stem}.xml not found")
+            stories = read_testset(path)
+        texts = ["\n".join(segs) for story in stories for side, segs in story.sides if side == lang]
         out.extend((lang, text) for text in texts[:per_language])
     return out
 
@@ -132,7 +142,8 @@ def main(argv: list[str]) -> int:
         return 2
     print(f"machine: {json.dumps(machine())}")
     results = {"split": args.split, "docs": len(docs)}
-    for name, (total, right, notes) in (("single", single(docs)), ("mixed", mixed(docs)), ("stray", stray(docs, args.seed))):
+    readings = (("single", single(docs)), ("mixed", mixed(docs)), ("stray", stray(docs, args.seed)))
+    for name, (total, right, notes) in readings:
         by_lang = {lang: f"{right[lang]}/{total[lang]}" for lang in sorted(total)}
         results[name] = {"right": sum(right.values()), "total": sum(total.values()), "by_language": by_lang,
                          "notes": dict(notes.most_common(8))}

@@ -33,7 +33,8 @@ def test_binary_is_refused(data):
         decode(data)
 
 
-RU_LINES = "Минск и Сеул подписали соглашение о сотрудничестве в области блокчейна.\nЦепочка поставок остаётся прежней.\n"
+RU_LINES = ("Минск и Сеул подписали соглашение о сотрудничестве в области блокчейна.\n"
+            "Цепочка поставок остаётся прежней.\n")
 JA_LINES = "東京で新しい技術協力の合意が署名されました。\n両国は人工知能の研究を進めます。\n"
 EN_QUOTES = "“Blockchain” — not “chain” — is the word: Belarus’ and Korea’s “Hi-Tech Park” agree.\n"
 
@@ -52,7 +53,8 @@ def test_lines_in_two_encodings_are_each_read_in_their_own(utf8, legacy, codec, 
 
 def test_stray_bytes_in_utf8_are_not_a_second_encoding():
     # a line of Russian with a stray byte, and lines of ASCII with one each: U+FFFD, never a code page
-    data = RU_LINES.encode() + "Ещё строка ".encode() + b"\xff\n" + b"one \x92 two \xe9 three\n" * 8
+    data = RU_LINES.encode() + "Ещё строка ".encode() + b"\xff\n"
+    data += b"one \x92 two \xe9 three\n" * 8
     result = decode(data)
     assert result.encoding == "utf-8" and not result.mixed and result.invalid_bytes == 17
     assert result.text.startswith(RU_LINES + "Ещё строка \ufffd\n") and result.text.count("\ufffd") == 17
@@ -70,3 +72,24 @@ def test_a_legacy_line_that_happens_to_be_valid_utf8_keeps_one_code_page():
     text = "«Р»\n" + RU_LINES * 3
     result = decode(text.encode("cp1251"))
     assert (result.text, result.encoding, result.mixed) == (text, "cp1251", False)
+
+
+JA_CHAT = "女性が起業をするメリットはなんだと思いますか？\nよろしくお願い致します。"
+JA_HEADLINE = "第２回日韓ＩＣＴフォーラム　ミンスクで開催　ＫＴ、ＳＫテレコムなど参加｜経済｜ニュース"
+JA_KANA = "これ、ほんとうにびっくりするくらい、すごく、すごく、かんたんなしごとなんですよ。\nなんていうか、だれでもできます。"
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "encoding"),
+    [(JA_CHAT, "shift_jis", "shift_jis"), (JA_HEADLINE, "shift_jis", "shift_jis"), (JA_HEADLINE, "euc_jp", "euc_jp"),
+     (JA_KANA, "shift_jis", "shift_jis"),
+     ("오늘 날씨 좋네요 ㅎㅎ", "cp949", "cp949"), ("ㅋㅋㅋ 진짜 웃기다 ㅎㅎ 내일 보자!", "euc_kr", "cp949"),
+     ("白俄罗斯与韩国同意扩大信息通信技术领域的合作。", "gb18030", "gb18030"),
+     ("白俄羅斯與韓國同意擴大資訊通信技術領域的合作。", "big5", "big5")],
+    ids=["ja-chat", "ja-fullwidth", "ja-fullwidth-euc", "ja-kana", "ko-jamo", "ko-chat", "zh-hans", "zh-hant"],
+)
+def test_cjk_code_pages_are_told_apart_by_their_characters(text, codec, encoding):
+    """Short Japanese in Shift_JIS was read as cp949 (runs of Hangul no Korean text uses), and a headline of
+    full-width letters as UTF-16 (no zero byte in it) or refused as binary."""
+    result = decode(text.encode(codec))
+    assert (result.text, result.encoding) == (text, encoding)

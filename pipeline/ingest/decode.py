@@ -147,15 +147,106 @@ def _mostly_utf8(lenient: Decoded) -> bool:
 
 
 def _detect(data: bytes, candidates: tuple[str, ...]) -> tuple[str, str]:
-    """``data`` decoded in the encoding charset-normalizer finds likeliest among ``candidates``, and its name."""
-    results = from_bytes(data, cp_isolation=list(candidates))
-    if not results:
+    """``data`` decoded in the encoding charset-normalizer finds likeliest among ``candidates``, and its name.
+
+    Every candidate charset-normalizer scores is weighed by its mean mess over the chunks it samples
+    (:data:`MAX_CHAOS`), not only those that pass its early stop on one messy chunk: Japanese news in Shift_JIS,
+    whose full-width digits and letters look messy, was refused as binary. Where the likeliest is a CJK code page,
+    or none is, the CJK code pages are weighed by their characters instead (:func:`_cjk`). UTF-16 without a
+    byte-order mark is a candidate only for data with zero bytes (any even number of bytes decodes as UTF-16).
+    """
+    if b"\x00" not in data:  # UTF-16 without a byte-order mark shows in the zero bytes of its ASCII characters
+        candidates = tuple(name for name in candidates if not name.startswith("utf_16"))
+    results = [m for m in from_bytes(data, cp_isolation=list(candidates), threshold=1.0) if m.chaos <= MAX_CHAOS]
+    best = None
+    if results:
+        best_chaos = min(match.chaos for match in results)
+        ties = [m for m in results if m.chaos <= best_chaos + 1e-9]
+        rank = {name: i for i, name in enumerate(candidates)}
+        best = max(ties, key=lambda m: (round(m.coherence, 3), -rank.get(m.encoding, len(rank))))
+    if best is None or best.encoding in _CJK_SCRIPTS:
+        cjk = _cjk(data, [name for name in candidates if name in _CJK_SCRIPTS])
+        if cjk is not None:
+            return cjk
+    if best is None:
         raise UndecodableError("binary content (no text encoding fits)")
-    best_chaos = min(match.chaos for match in results)
-    ties = [m for m in results if m.chaos <= best_chaos + 1e-9]
-    rank = {name: i for i, name in enumerate(candidates)}
-    best = max(ties, key=lambda m: (round(m.coherence, 3), -rank.get(m.encoding, len(rank))))
     return str(best), codecs.lookup(best.encoding).name
+
+
+MAX_CHAOS = 0.2
+"""Most mess (charset-normalizer's measure, averaged over the chunks it samples) a decoding may show."""
+
+_CJK_SCRIPTS = {"cp949": "ko", "euc_kr": "ko", "shift_jis": "ja", "euc_jp": "ja", "gb18030": "zh", "big5": "zh"}
+MIN_CJK_FIT = 0.9
+"""Least share of a CJK decoding's letters that must be common in its language (:func:`_script_fit`)."""
+
+
+def _cjk(data: bytes, names: list[str]) -> tuple[str, str] | None:
+    """The CJK code page whose strict decoding of ``data`` has the largest share of letters common in its language
+    (:func:`_script_fit`), when that share is at least :data:`MIN_CJK_FIT`; ties go to the earlier code page.
+
+    charset-normalizer's mess and coherence measures are weak on CJK text: Shift_JIS decoded as cp949 is a run of
+    Hangul syllables that no Korean text uses, and as GB18030 a run of rare hanzi, and either can score less mess
+    than the right reading.
+    """
+    best: tuple[float, str, str] | None = None
+    for codec in names:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        fit = _script_fit(text, _CJK_SCRIPTS[codec])
+        if fit >= MIN_CJK_FIT and (best is None or fit > best[0]) and _control_ratio(text) <= MAX_CONTROL_RATIO:
+            best = (fit, text, codec)
+    return None if best is None else (best[1], codecs.lookup(best[2]).name)
+
+
+def _is_han(o: int) -> bool:
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
+
+
+def _common(ch: str, script: str) -> bool:
+    """Whether ``ch`` is a letter text in ``script`` uses: for Korean the 2,350 Hangul syllables of KS X 1001 (two
+    bytes in EUC-KR) and the compatibility jamo (chat's ㅋㅋ); for Japanese kana and kanji (half-width katakana is
+    not); for Chinese the hanzi of GB 2312 or of Big5."""
+    o = ord(ch)
+    if script == "ko":
+        if 0xAC00 <= o <= 0xD7A3:
+            return len(ch.encode("euc_kr")) == 2
+        return 0x3131 <= o <= 0x318E
+    if script == "ja":
+        return 0x3041 <= o <= 0x30FF or _is_han(o)
+    if not _is_han(o):
+        return False
+    for common in ("gb2312", "big5"):
+        try:
+            ch.encode(common)
+        except UnicodeEncodeError:
+            continue
+        return True
+    return False
+
+
+_FIT_SAMPLE = 20_000
+MIN_KANA = 0.1
+"""Least share of kana among the letters of Japanese text (news runs at 25-70 %)."""
+
+
+def _script_fit(text: str, script: str) -> float:
+    """The share of ``text``'s non-ASCII letters (the first :data:`_FIT_SAMPLE`; full-width Latin left aside) that
+    are common in ``script`` (:func:`_common`); 0 for text without such letters, and for "Japanese" with less
+    than :data:`MIN_KANA` kana."""
+    letters = []
+    for ch in text:
+        if ord(ch) > 0x7F and not 0xFF00 <= ord(ch) <= 0xFF60 and unicodedata.category(ch).startswith("L"):
+            letters.append(ch)
+            if len(letters) >= _FIT_SAMPLE:
+                break
+    if not letters:
+        return 0.0
+    if script == "ja" and sum(0x3041 <= ord(ch) <= 0x30FF for ch in letters) < MIN_KANA * len(letters):
+        return 0.0  # kanji alone is Chinese read as Japanese (GB 2312 and EUC-JP share their layout)
+    return sum(_common(ch, script) for ch in letters) / len(letters)
 
 
 _LEGACY_ENCODINGS = tuple(name for name in CANDIDATE_ENCODINGS if not name.startswith("utf"))
@@ -165,10 +256,11 @@ def _mixed(data: bytes, *, mostly_utf8: bool) -> Decoded | None:
     """``data`` read line by line when its lines are partly UTF-8 and partly one legacy code page, else None.
 
     A line is UTF-8 when it is valid UTF-8, or when most of its non-ASCII sequences are (:data:`MIN_UTF8_SHARE`;
-    its invalid bytes become U+FFFD and are counted; such lines are no evidence of UTF-8); the other lines are decoded together in the code page the detector finds for them. Both parts
-    must be substantial: :data:`MIN_MIXED_UTF8`, and where the file is mostly UTF-8 (``mostly_utf8``: its invalid
-    bytes could be strays) :data:`MIN_MIXED_LEGACY` and :data:`MIN_LEGACY_DENSITY`. Data holding NUL bytes
-    (UTF-16 without a byte-order mark) is never split into lines.
+    its invalid bytes become U+FFFD and are counted; such lines are no evidence of UTF-8); the other lines are
+    decoded together in the code page the detector finds for them. Both parts must be substantial:
+    :data:`MIN_MIXED_UTF8`, and where the file is mostly UTF-8 (``mostly_utf8``: its invalid bytes could be
+    strays) :data:`MIN_MIXED_LEGACY` and :data:`MIN_LEGACY_DENSITY`. Data holding NUL bytes (UTF-16 without a
+    byte-order mark) is never split into lines.
     """
     if b"\x00" in data:
         return None
