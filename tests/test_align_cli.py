@@ -148,3 +148,18 @@ def test_a_pairs_line_whose_output_is_a_folder_stops_before_any_alignment(files,
     assert result.exit_code == 2
     assert f"{pairs}:2:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "first.txt").exists()
+
+
+def test_presplit_files_are_decoded_as_documents_are(tmp_path, files):
+    """A sentence-per-line file had to be UTF-8 (cp1251 was an error) and bytes with NULs were read as text."""
+    src, tgt = files
+    legacy = tmp_path / "ru.cp1251.txt"
+    legacy.write_bytes(tgt.read_text(encoding="utf-8").encode("cp1251"))
+    same = invoke(src, tgt, "--presplit")
+    result = invoke(src, legacy, "--presplit")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == same.stdout
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"abc\x00def\x01\x02\n" * 200)
+    result = invoke(src, binary, "--presplit")
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {binary}: binary content"), result.output

@@ -48,12 +48,11 @@ def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) ->
 
     Only a regular file is read: a FIFO or a device is refused with an :class:`InputError`, never opened.
     """
-    from pipeline.ingest.files import check_input_file, read_text_file
+    from pipeline.ingest.files import check_input_file
 
     path = check_input_file(path)
     if presplit:
-        text = read_text_file(path)
-        sentences = tuple(line.strip() for line in text.splitlines() if line.strip())
+        sentences = tuple(line.strip() for line in _presplit_text(path).split("\n") if line.strip())
         return SideText(str(path), lang or _guess_lang(sentences), sentences)
 
     from dataclasses import replace
@@ -71,6 +70,21 @@ def read_side(path: Path, *, lang: str | None = None, presplit: bool = False) ->
     detector = LanguageDetector()
     doc = identify_sentences(split_document(identify_paragraphs(doc, detector)), detector)
     return SideText(str(path), doc.lang, tuple(s.text for s in doc.sentences))
+
+
+def _presplit_text(path: Path) -> str:
+    """A sentence-per-line file's text, decoded and cleaned as a document's is (any encoding; binary refused)."""
+    from pipeline.errors import IngestError
+    from pipeline.ingest import clean_text
+    from pipeline.ingest.decode import decode
+    from pipeline.ingest.files import read_file_bytes
+
+    try:
+        return clean_text(decode(read_file_bytes(path)).text)
+    except IngestError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _guess_lang(sentences: Sequence[str]) -> str:

@@ -76,6 +76,12 @@ _INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u18
 document of nothing else has no text to read."""
 
 
+def clean_text(text: str) -> str:
+    """Decoded text as every document's text is kept: newlines unified to ``\\n``, control characters as spaces,
+    Unicode NFC."""
+    return unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", text)))
+
+
 def ingest_bytes(
     data: bytes, *, doc_id: str, rel_path: str, html: bool = False, html_extractor: str = DEFAULT_EXTRACTOR,
 ) -> Document:
@@ -92,7 +98,7 @@ def ingest_bytes(
         decoded = decode(data)
     except IngestError as exc:
         return _skipped(base, str(exc))
-    text = unicodedata.normalize("NFC", _CONTROLS.sub(" ", _NEWLINES.sub("\n", decoded.text)))
+    text = clean_text(decoded.text)
     flags = ((Flag.INVALID_BYTES,) if decoded.invalid_bytes else ()) + ((Flag.MIXED_ENCODING,) if decoded.mixed else ())
     base = replace(base, encoding=decoded.encoding, invalid_bytes=decoded.invalid_bytes, flags=flags)
     if not _INVISIBLE.sub("", text).strip():
