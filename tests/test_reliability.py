@@ -225,6 +225,21 @@ def test_a_run_skips_a_sparse_terabyte_file(input_dir, tmp_path):
     assert table.loc["huge.txt", "status"] == "skipped" and table.loc["huge.txt", "reason"].startswith("too large")
 
 
+def test_a_file_changed_after_it_was_listed_is_skipped_not_stored_under_its_old_checksum(tmp_path):
+    """A file that grew (past --max-file-mb, too) between the listing and its reading was read as it then was."""
+    from pipeline.ingest import read_source
+    from pipeline.shards import list_sources
+
+    (tmp_path / "a.txt").write_text(EN_TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(RU_TEXT, encoding="utf-8")
+    sources = list_sources(tmp_path, max_bytes=1000)
+    (tmp_path / "b.txt").write_text(RU_TEXT * 20, encoding="utf-8")  # now over the limit it was listed under
+    a, b = (read_source(source) for source in sources)
+    assert a.status is DocStatus.OK and a.sha256 == sources[0].sha256
+    assert b.status is DocStatus.SKIPPED and b.reason.startswith("changed while the run was reading the folder")
+    assert b.sha256 == sources[1].sha256 and b.text == ""
+
+
 def test_a_heading_of_a_megabyte_is_no_title_and_the_run_folder_stays_readable(tmp_path):
     """It became the document's title, a 1 MB cell of documents.csv: `review html` then stopped ("field larger than
     field limit") and `export xliff` failed with an unexpected error."""

@@ -158,6 +158,14 @@ def _skipped(doc: Document, reason: str) -> Document:
 
 
 def read_source(source) -> Document:
-    """The document of a listed :class:`pipeline.stages.SourceFile` (the ``ingest`` stage): :func:`read_input`."""
+    """The document of a listed :class:`pipeline.stages.SourceFile` (the ``ingest`` stage): :func:`read_input`.
+
+    A file whose bytes no longer match the checksum it was listed with (written to, or grown past
+    ``--max-file-mb``, while the run went on) is skipped: its shard is keyed on that checksum, so reading the new
+    bytes would store them under the old file's key.
+    """
     doc = read_input(InputFile(source.path, source.rel_path, source.problem), doc_id=source.doc_id)
+    if source.sha256 and doc.sha256 and doc.sha256 != source.sha256:
+        return _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256),
+                        "changed while the run was reading the folder (its bytes differ from the listing's); run again")
     return doc if doc.sha256 or not source.sha256 else replace(doc, sha256=source.sha256)
