@@ -47,11 +47,17 @@ class UndecodableError(IngestError):
     """The bytes are not text in any encoding we accept."""
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Control characters (Unicode category Cc) other than tab, newlines and form feed."""
+
+
 def _control_ratio(text: str) -> float:
-    if not text:
-        return 0.0
-    bad = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
-    return bad / len(text)
+    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
+
+
+def _non_ascii(text: str) -> int:
+    """How many characters of ``text`` are not ASCII."""
+    return len(text) - len(text.encode("ascii", "ignore"))
 
 
 def _checked(text: str, encoding: str) -> tuple[str, str]:
@@ -74,7 +80,6 @@ class Decoded(NamedTuple):
 
 
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
-_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 MIN_UTF8_SHARE = 0.5
 """A file that is not strict UTF-8 is still read as UTF-8 (invalid bytes replaced) when at least this share of
@@ -127,9 +132,12 @@ def decode(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         lenient = _lenient(data, "utf-8")
         mostly_utf8 = _mostly_utf8(lenient)
-        mixed = _mixed(data, mostly_utf8=mostly_utf8)
-        if mixed is not None:
-            return mixed
+        valid = _non_ascii(lenient.text) - lenient.invalid_bytes
+        # a quick no: too few valid UTF-8 sequences in all, or (mostly UTF-8) too few invalid bytes for a code page
+        if valid >= MIN_MIXED_UTF8 and (lenient.invalid_bytes >= MIN_MIXED_LEGACY or not mostly_utf8):
+            mixed = _mixed(data, mostly_utf8=mostly_utf8)
+            if mixed is not None:
+                return mixed
         if mostly_utf8 and _control_ratio(lenient.text) <= MAX_CONTROL_RATIO:
             return lenient
     else:
@@ -142,7 +150,7 @@ def decode(data: bytes) -> Decoded:
 
 def _mostly_utf8(lenient: Decoded) -> bool:
     """Whether at least :data:`MIN_UTF8_SHARE` of the non-ASCII sequences of leniently decoded UTF-8 were valid."""
-    valid = len(_NON_ASCII.findall(lenient.text)) - lenient.invalid_bytes
+    valid = _non_ascii(lenient.text) - lenient.invalid_bytes
     return valid >= MIN_UTF8_SHARE * (valid + lenient.invalid_bytes)
 
 
@@ -250,6 +258,7 @@ def _script_fit(text: str, script: str) -> float:
 
 
 _LEGACY_ENCODINGS = tuple(name for name in CANDIDATE_ENCODINGS if not name.startswith("utf"))
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 def _mixed(data: bytes, *, mostly_utf8: bool) -> Decoded | None:
@@ -271,14 +280,14 @@ def _mixed(data: bytes, *, mostly_utf8: bool) -> Decoded | None:
         lenient = _lenient(line, "utf-8")
         if not lenient.invalid_bytes:
             parts.append(lenient.text)
-            utf8_chars += len(_NON_ASCII.findall(lenient.text))
+            utf8_chars += _non_ascii(lenient.text)
         elif _mostly_utf8(lenient):
             parts.append(lenient.text)
             invalid += lenient.invalid_bytes
         else:
             parts.append(None)
-            legacy_bytes += sum(1 for byte in line if byte >= 0x80)
-            legacy_text_bytes += len(line) - sum(line.count(space) for space in b" \t\r\n")
+            legacy_bytes += len(line) - len(line.translate(None, _HIGH_BYTES))
+            legacy_text_bytes += len(line.translate(None, b" \t\r\n"))
     legacy_floor = max(MIN_MIXED_LEGACY, MIN_LEGACY_DENSITY * legacy_text_bytes) if mostly_utf8 else 1
     if utf8_chars < MIN_MIXED_UTF8 or legacy_bytes < legacy_floor:
         return None
