@@ -24,7 +24,7 @@ _SPACE = re.compile(r"\s+")
 
 
 def letters(text: str) -> int:
-    return sum(1 for ch in text if ch.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 @dataclass(frozen=True, slots=True)
