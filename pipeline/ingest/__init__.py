@@ -104,16 +104,13 @@ def ingest_bytes(
     if not _INVISIBLE.sub("", text).strip():
         return _skipped(base, "only whitespace" if not text.strip() else "only whitespace and invisible characters")
     lang_hint = ""
-    try:
-        if html or re.match(r"\s*(?:<!doctype html|<html)", text, re.IGNORECASE):
-            page = extract_html(text, html_extractor)
-            cleaned = clean_paragraphs(page.blocks, page.meta)
-            lang_hint = page.lang_hint
-        else:
-            meta, body = front_matter(text)
-            cleaned = clean_paragraphs(markdown_blocks(body), meta)
-    except IngestError as exc:  # markup the parsers cannot read in reasonable time
-        return _skipped(base, str(exc))
+    if html or re.match(r"\s*(?:<!doctype html|<html)", text, re.IGNORECASE):
+        page = extract_html(text, html_extractor)
+        cleaned = clean_paragraphs(page.blocks, page.meta)
+        lang_hint = page.lang_hint
+    else:
+        meta, body = front_matter(text)
+        cleaned = clean_paragraphs(markdown_blocks(body), meta)
     if not cleaned.paragraphs:
         return _skipped(base, "no text after removing markup")
     spans, cursor = [], 0

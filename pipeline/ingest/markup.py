@@ -18,8 +18,6 @@ from dateutil.parser import UnknownTimezoneWarning
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pipeline.errors import IngestError
-
 
 @dataclass(frozen=True, slots=True)
 class RawBlock:
@@ -172,17 +170,14 @@ class HtmlMeta:
 
 
 MAX_ATTRIBUTES = 1000
-"""Most attributes one tag may have. libxml2's HTML parser checks each attribute against the tag's others, so its
-time grows with the square of their number: one ``<p>`` of 100,000 attributes (1 MB) kept a page in the parsers
-(trafilatura's, readability's, justext's, htmldate's, the cleaner's) for minutes. A real page has a few dozen at
-most."""
+"""Most attributes of one tag that trafilatura is given. libxml2's HTML parser (``lxml.html``, which trafilatura,
+readability, justext and htmldate each parse a page with) checks each attribute against the tag's others, so its
+time grows with the square of their number: one ``<p>`` of 100,000 attributes (1 MB) kept a page in them for
+minutes. BeautifulSoup's lxml builder, the tag cleaner's, reads it in under a second. A real page has a few dozen
+at most."""
 _LONG_TAG = re.compile(r"<[A-Za-z][^<>]{2000,}>")
 """A tag long enough to hold :data:`MAX_ATTRIBUTES` attributes (a tag with a long value, a ``data:`` URI, too)."""
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
-
-
-class MarkupError(IngestError):
-    """A page whose markup the parsers cannot read in reasonable time."""
 
 
 def most_attributes(html: str) -> int:
@@ -191,19 +186,10 @@ def most_attributes(html: str) -> int:
     return max((len(_QUOTED.sub(" ", m.group()[1:-1]).split()) - 1 for m in _LONG_TAG.finditer(html)), default=0)
 
 
-def check_attributes(html: str) -> None:
-    """Raise :class:`MarkupError` when a tag of ``html`` has over :data:`MAX_ATTRIBUTES` attributes."""
-    most = most_attributes(html)
-    if most > MAX_ATTRIBUTES:
-        raise MarkupError(f"an HTML tag with {most:,} attributes (the limit is {MAX_ATTRIBUTES:,})")
-
-
 def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
-    """Visible text blocks of an HTML page and the metadata in its head; :class:`MarkupError` for a tag of too many
-    attributes (:func:`check_attributes`)."""
+    """Visible text blocks of an HTML page and the metadata in its head."""
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-    check_attributes(html)
     with warnings.catch_warnings():  # XHTML read as HTML is what is wanted here; a page of one URL is still text
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
