@@ -131,8 +131,8 @@ def decode(data: bytes) -> Decoded:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         lenient = _lenient(data, "utf-8")
-        mostly_utf8 = _mostly_utf8(lenient)
-        valid = _non_ascii(lenient.text) - lenient.invalid_bytes
+        valid = _valid_sequences(lenient)
+        mostly_utf8 = _mostly_utf8(valid, lenient.invalid_bytes)
         # a quick no: too few valid UTF-8 sequences in all, or (mostly UTF-8) too few invalid bytes for a code page
         if valid >= MIN_MIXED_UTF8 and (lenient.invalid_bytes >= MIN_MIXED_LEGACY or not mostly_utf8):
             mixed = _mixed(data, mostly_utf8=mostly_utf8)
@@ -148,10 +148,15 @@ def decode(data: bytes) -> Decoded:
     return Decoded(*_checked(text, encoding))
 
 
-def _mostly_utf8(lenient: Decoded) -> bool:
+def _valid_sequences(lenient: Decoded) -> int:
+    """How many non-ASCII sequences of leniently decoded UTF-8 were valid (its other non-ASCII characters are the
+    U+FFFD of its invalid bytes)."""
+    return _non_ascii(lenient.text) - lenient.invalid_bytes
+
+
+def _mostly_utf8(valid: int, invalid: int) -> bool:
     """Whether at least :data:`MIN_UTF8_SHARE` of the non-ASCII sequences of leniently decoded UTF-8 were valid."""
-    valid = _non_ascii(lenient.text) - lenient.invalid_bytes
-    return valid >= MIN_UTF8_SHARE * (valid + lenient.invalid_bytes)
+    return valid >= MIN_UTF8_SHARE * (valid + invalid)
 
 
 def _detect(data: bytes, candidates: tuple[str, ...]) -> tuple[str, str]:
@@ -281,7 +286,7 @@ def _mixed(data: bytes, *, mostly_utf8: bool) -> Decoded | None:
         if not lenient.invalid_bytes:
             parts.append(lenient.text)
             utf8_chars += _non_ascii(lenient.text)
-        elif _mostly_utf8(lenient):
+        elif _mostly_utf8(_valid_sequences(lenient), lenient.invalid_bytes):
             parts.append(lenient.text)
             invalid += lenient.invalid_bytes
         else:
