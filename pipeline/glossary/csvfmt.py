@@ -64,12 +64,11 @@ def import_csv(path: Path, *, source_lang: str, target_lang: str) -> Glossary:
 
 def parse_csv(text: str, name: str, *, source_lang: str, target_lang: str) -> Glossary:
     from pipeline.glossary.fileformat import GlossaryIssue, _entry, format_issues
+    from pipeline.io import lift_csv_field_limit
 
     entries: list[Entry] = []
     issues: list[GlossaryIssue] = []
     ids: set[str] = set()
-    from pipeline.io import lift_csv_field_limit
-
     lift_csv_field_limit()
     for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
         if not row or not any(c.strip() for c in row):

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pipeline.ingest.markup import MAX_ATTRIBUTES, HtmlMeta, RawBlock, html_blocks, most_attributes
+from pipeline.ingest.markup import HtmlMeta, RawBlock, html_blocks
 
 EXTRACTORS = ("trafilatura", "cleaner")
 """``trafilatura``: main text (the cleaner when it finds none); ``cleaner``: every visible block."""
@@ -41,6 +41,23 @@ _LANG_SELECTORS = (
     '//meta[translate(@name, "DCLANGUAGE", "dclanguage")="dc.language" or @name="language"]/@content',
 )
 
+MAX_ATTRIBUTES = 1000
+"""Most attributes of one tag that trafilatura is given. libxml2's HTML parser (``lxml.html``, which trafilatura,
+readability, justext and htmldate each parse a page with) checks each attribute against the tag's others, so its
+time grows with the square of their number: one ``<p>`` of 100,000 attributes (1 MB) kept a page in them for
+minutes. BeautifulSoup's lxml builder, the tag cleaner's, reads it in under a second. A real page has a few dozen
+at most."""
+_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{2000,}>")
+"""A tag long enough to hold :data:`MAX_ATTRIBUTES` attributes (a tag with a long value, a ``data:`` URI, too)."""
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+
+def _most_attributes(html: str) -> int:
+    """About how many attributes the tag with the most has, counted only in tags long enough to matter (a name
+    or ``name=value`` per space-separated word once quoted values are set aside); 0 when none is."""
+    return max((len(_QUOTED.sub(" ", m.group()[1:-1]).split()) - 1 for m in _LONG_TAG.finditer(html)), default=0)
+
+
 __all__ = ["DEFAULT_EXTRACTOR", "EXTRACTORS", "HtmlPage", "extract_html", "language_hint"]
 
 
@@ -57,12 +74,12 @@ class HtmlPage:
 def extract_html(html: str, extractor: str = DEFAULT_EXTRACTOR) -> HtmlPage:
     """Paragraph blocks, metadata and language hint of an HTML page.
 
-    A page with a tag of over :data:`~pipeline.ingest.markup.MAX_ATTRIBUTES` attributes is read by the tag
+    A page with a tag of over :data:`MAX_ATTRIBUTES` attributes is read by the tag
     cleaner whatever ``extractor`` says: trafilatura's parser would take minutes over it.
     """
     if extractor not in EXTRACTORS:
         raise ValueError(f"unknown HTML extractor {extractor!r}; use one of {', '.join(EXTRACTORS)}")
-    tree = _parse(html) if most_attributes(html) <= MAX_ATTRIBUTES else None
+    tree = _parse(html) if _most_attributes(html) <= MAX_ATTRIBUTES else None
     hint = language_hint(tree) if tree is not None else ""
     if extractor == "trafilatura" and tree is not None:
         page = _trafilatura(tree)

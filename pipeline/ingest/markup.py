@@ -169,23 +169,6 @@ class HtmlMeta:
     source_url: str = ""
 
 
-MAX_ATTRIBUTES = 1000
-"""Most attributes of one tag that trafilatura is given. libxml2's HTML parser (``lxml.html``, which trafilatura,
-readability, justext and htmldate each parse a page with) checks each attribute against the tag's others, so its
-time grows with the square of their number: one ``<p>`` of 100,000 attributes (1 MB) kept a page in them for
-minutes. BeautifulSoup's lxml builder, the tag cleaner's, reads it in under a second. A real page has a few dozen
-at most."""
-_LONG_TAG = re.compile(r"<[A-Za-z][^<>]{2000,}>")
-"""A tag long enough to hold :data:`MAX_ATTRIBUTES` attributes (a tag with a long value, a ``data:`` URI, too)."""
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
-
-
-def most_attributes(html: str) -> int:
-    """About how many attributes the tag with the most has, counted only in tags long enough to matter (a name
-    or ``name=value`` per space-separated word once quoted values are set aside); 0 when none is."""
-    return max((len(_QUOTED.sub(" ", m.group()[1:-1]).split()) - 1 for m in _LONG_TAG.finditer(html)), default=0)
-
-
 def html_blocks(html: str) -> tuple[HtmlMeta, list[RawBlock]]:
     """Visible text blocks of an HTML page and the metadata in its head."""
     from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
