@@ -5,7 +5,9 @@ with each sentence's document and language, and returns the pairs of sentences
 from *different* documents that say the same thing:
 
 1. each language's sentences go into one nearest-neighbour index (faiss:
-   exact inner product, or an IVF index for very large languages);
+   exact inner product, or an IVF index for very large languages; on CPUs
+   with AMX, the exact search runs as a bfloat16 filter rescored in float32,
+   :mod:`pipeline.align.knn`, with the same neighbours);
 2. for every language pair (``mine_langs="cross"``: pairs of two different
    languages; ``"all"``: same-language pairs too) the ``k`` nearest neighbours
    of every sentence are found in the other language, in both directions,
@@ -61,6 +63,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from pipeline.align import knn
 from pipeline.align.parallel import Bead
 
 MINE_LANGS = ("cross", "all")
@@ -114,6 +117,9 @@ class MineParams:
     """IVF only: lists visited per query."""
     chunk: int = 2048
     """Query sentences per index search (bounds the memory of a search)."""
+    search: str = "auto"
+    """How exact neighbours are searched (:data:`pipeline.align.knn.SEARCHES`): faiss in float32, or a bfloat16
+    filter rescored in float32 on CPUs with AMX. The neighbours are the same."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +159,21 @@ def mine_corpus(
         raise ValueError(f"unknown mine_langs {params.mine_langs!r}; use one of {', '.join(MINE_LANGS)}")
     if params.select not in SELECTIONS:
         raise ValueError(f"unknown select {params.select!r}; use one of {', '.join(SELECTIONS)}")
+    if params.search not in knn.SEARCHES:
+        raise ValueError(f"unknown search {params.search!r}; use one of {', '.join(knn.SEARCHES)}")
     if n == 0:
         return []
     _, docs = np.unique(np.asarray(doc_ids, dtype=object).astype(str), return_inverse=True)
     lang_labels = np.asarray(langs, dtype=object).astype(str)
     by_lang = {lang: np.flatnonzero(lang_labels == lang) for lang in sorted(set(lang_labels.tolist()))}
-    space = _Space(vectors, docs, params)
     names = list(by_lang)
+    sizes = {lang: len(rows) for lang, rows in by_lang.items()}
+    work = sum(
+        sizes[a] * sizes[b] * (1 if a == b else 2)
+        for i, a in enumerate(names) for b in names[i:] if a != b or params.mine_langs == "all"
+    )
+    space = _Space(vectors, docs, params, bf16=knn.use_bf16(params.search, work))
+    space.prefetch([(by_lang[a], by_lang[b]) for i, a in enumerate(names) for b in names[i + 1:]])
     found: list[MinedPair] = []
     for i, a in enumerate(names):
         for b in names[i:]:
@@ -243,18 +257,28 @@ def mine_sides(
 class _Space:
     """The corpus' vectors, their documents, and one index per language (built on first use)."""
 
-    def __init__(self, vectors: np.ndarray, docs: np.ndarray, params: MineParams) -> None:
+    def __init__(self, vectors: np.ndarray, docs: np.ndarray, params: MineParams, *, bf16: bool = False) -> None:
         self.vectors = vectors
         self.docs = docs
         self.n_docs = int(docs.max()) + 1 if len(docs) else 0
         self.params = params
+        self.bf16 = knn.Bf16Search() if bf16 else None
+        """The bfloat16 filter (:mod:`pipeline.align.knn`), used where the index would be exact; None: faiss only."""
         self._indexes: dict[bytes, object] = {}
+        self._sides: dict[bytes, knn.Bf16Side] = {}
+        self._pairs: dict[bytes, tuple[knn.Found, knn.Found]] = {}
 
     def index(self, rows: np.ndarray):
         key = rows.tobytes()
         if key not in self._indexes:
             self._indexes[key] = _build_index(self.vectors[rows], self.params)
         return self._indexes[key]
+
+    def side(self, rows: np.ndarray) -> knn.Bf16Side:
+        key = rows.tobytes()
+        if key not in self._sides:
+            self._sides[key] = knn.Bf16Side(self.vectors[rows], self.docs[rows])
+        return self._sides[key]
 
     def own_rows(self, queries: np.ndarray, base: np.ndarray) -> np.ndarray:
         """For each query row: how many rows of ``base`` belong to its own document."""
@@ -267,6 +291,41 @@ class _Space:
         Returns similarities and positions in ``base`` (``-1`` where there are fewer than ``k``),
         best first.
         """
+        if not self._filtered(queries, base):
+            return self._searched(queries, base)
+        return self._completed(self.bf16.search(self.side(queries), self.side(base), self.params.k), queries, base)
+
+    def neighbours_both(self, a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """:meth:`neighbours` of ``a`` among ``b`` and of ``b`` among ``a`` (the bfloat16 filter computes each
+        similarity once for both)."""
+        if not self._filtered(a, b):
+            return self._searched(a, b), self._searched(b, a)
+        key = a.tobytes() + b"|" + b.tobytes()
+        if key not in self._pairs:
+            self.prefetch([(a, b)])
+        found_a, found_b = self._pairs.pop(key)
+        return self._completed(found_a, a, b), self._completed(found_b, b, a)
+
+    def prefetch(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Runs the bfloat16 filter for :meth:`neighbours_both` of several pairs of row sets at once (every
+        filter, then every rescoring)."""
+        pairs = [(a, b) for a, b in pairs if self._filtered(a, b)]
+        found = self.bf16.many([(self.side(a), self.side(b), True) for a, b in pairs], self.params.k) if pairs else []
+        for (a, b), both in zip(pairs, found):
+            self._pairs[a.tobytes() + b"|" + b.tobytes()] = both
+
+    def _filtered(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """Whether the bfloat16 filter searches between these rows (else faiss's index: off, or too many)."""
+        return self.bf16 is not None and max(len(a), len(b)) <= self.params.exact_up_to
+
+    def _completed(self, found: knn.Found, queries: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The filter's neighbours, with faiss's for the queries it left."""
+        if len(found.left):
+            found.sims[found.left], found.nbrs[found.left] = self._searched(queries[found.left], base)
+        return found.sims, found.nbrs
+
+    def _searched(self, queries: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`neighbours` through the faiss index of ``base``."""
         k = self.params.k
         index = self.index(base)
         base_docs = self.docs[base]
@@ -368,8 +427,10 @@ class _Neighbourhoods:
 
     def __init__(self, space: _Space, a_rows: np.ndarray, b_rows: np.ndarray, same: bool) -> None:
         self.a_rows, self.b_rows, self.same = a_rows, b_rows, same
-        self.s_ab, self.n_ab = space.neighbours(a_rows, b_rows)
-        self.s_ba, self.n_ba = (self.s_ab, self.n_ab) if same else space.neighbours(b_rows, a_rows)
+        if same:
+            self.s_ab, self.n_ab = self.s_ba, self.n_ba = space.neighbours(a_rows, b_rows)
+        else:
+            (self.s_ab, self.n_ab), (self.s_ba, self.n_ba) = space.neighbours_both(a_rows, b_rows)
         self.r_a, self.r_b = _mean_valid(self.s_ab), _mean_valid(self.s_ba)
         self.hood = np.zeros(len(space.vectors), np.float32)
         """Every row's mean similarity to its neighbours in the other language."""
@@ -392,7 +453,7 @@ class _Neighbourhoods:
             mutual = (fwd[cand_a] == cand_b) & (bwd[cand_b] == cand_a)
         ga, gb = self.a_rows[cand_a], self.b_rows[cand_b]
         ga, gb = np.minimum(ga, gb), np.maximum(ga, gb)
-        key = np.unique(np.stack([ga, gb], axis=1), axis=0, return_index=True)[1]  # a pair proposed both ways: once
+        key = np.unique(ga.astype(np.int64) * len(self.hood) + gb, return_index=True)[1]  # a pair proposed both ways: once
         return _Candidates(ga[key], gb[key], margin[key], sim[key], mutual[key])
 
 
@@ -456,18 +517,14 @@ def _document_scores(space: _Space, hood: _Neighbourhoods) -> tuple[np.ndarray, 
 
 def _best_per_document(docs, q_rows, t_rows, sims, nbrs, n_docs):
     """For each query sentence and each document among its neighbours, the best similarity to that document:
-    (the query's document, that document, similarity)."""
-    k = nbrs.shape[1]
-    query = np.repeat(np.arange(len(q_rows), dtype=np.int64), k)
-    target, sim = nbrs.ravel(), sims.ravel()
-    ok = target >= 0
-    query, target, sim = query[ok], target[ok], sim[ok]
-    key = query * n_docs + docs[t_rows[target]]
-    order = np.lexsort((-sim, key))
-    key, sim = key[order], sim[order]
-    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
-    key, sim = key[first], sim[first]
-    return docs[q_rows[key // n_docs]], key % n_docs, sim
+    (the query's document, that document, similarity). Neighbours come best first, so the best for a document
+    is its first."""
+    target_doc = np.where(nbrs >= 0, docs[t_rows[np.maximum(nbrs, 0)]], -1)
+    first = target_doc >= 0
+    for j in range(1, nbrs.shape[1]):
+        first[:, j] &= (target_doc[:, :j] != target_doc[:, j:j + 1]).all(axis=1)
+    query, rank = np.nonzero(first)
+    return docs[q_rows[query]], target_doc[query, rank].astype(np.int64), sims[query, rank]
 
 
 def _best_partner(doc: np.ndarray, other: np.ndarray, score: np.ndarray, n_docs: int) -> np.ndarray:
