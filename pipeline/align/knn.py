@@ -37,9 +37,10 @@ SEARCHES = ("auto", "faiss", "bf16")
 the CPU has AMX and the search is large enough to repay loading torch (:data:`AUTO_MIN_WORK`)."""
 AUTO_MIN_WORK = 5e8
 """Query-base row pairs (summed over the searches of one mining call, both ways) from which ``auto`` loads
-torch: loading it costs about 1.5 s, and on a 2-core Sapphire Rapids the filter searches in under 2 ns a pair
-what faiss searches in about 5, so it repays itself from about 4e8 pairs (two languages of 14,000 sentences
-each). When torch is loaded already (a sentence-transformers encoder), it is used at any size."""
+torch: loading it costs about 1.5 s, and on a 2-core Sapphire Rapids the filter searches a pair in about
+1.5 ns where faiss takes 4.7 (bench/RESULTS.md), so it repays itself from about 5e8 pairs (two languages of
+16,000 sentences each). When torch is loaded already (a sentence-transformers encoder), it is used at any
+size."""
 GROUP = 64
 """Base rows per group whose maximum stands for the group in the lower bound."""
 MAX_CANDIDATES = 256
