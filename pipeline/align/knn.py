@@ -46,7 +46,8 @@ GROUP = 64
 MAX_CANDIDATES = 256
 """A query with more candidates than this is searched by faiss (bounds the rescoring buffers)."""
 BLOCK_CELLS = 1 << 23
-"""Similarities held at once (bfloat16: 16 MiB)."""
+"""Similarities held at once (bfloat16: 16 MiB), unless a block of k groups of rows needs more (a base of over
+32,768 rows searched both ways: 512 MiB at a million)."""
 U = 2.0**-8
 """The unit roundoff of bfloat16 (8 significant bits)."""
 
