@@ -50,8 +50,9 @@ FORMAT = 1
 # -- the file list ------------------------------------------------------------------------------------------------
 
 
-def file_sha256(path: Path, max_bytes: int | None = None) -> str:
-    """Checksum of a regular file's bytes; empty when it cannot be read (the ingest stage records why).
+def file_checksum(path: Path, max_bytes: int | None = None) -> tuple[str, int]:
+    """Checksum and size of a regular file's bytes; ``("", -1)`` when it cannot be read (the ingest stage records
+    why).
 
     Raises :class:`~pipeline.ingest.files.FileTooLargeError` when it holds more than ``max_bytes``.
     """
@@ -59,11 +60,12 @@ def file_sha256(path: Path, max_bytes: int | None = None) -> str:
     from pipeline.ingest.files import FileTooLargeError, read_file_bytes
 
     try:
-        return hashlib.sha256(read_file_bytes(path, max_bytes)).hexdigest()
+        data = read_file_bytes(path, max_bytes)
     except FileTooLargeError:
         raise
     except (IngestError, OSError):
-        return ""
+        return "", -1
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def list_sources(
@@ -81,13 +83,14 @@ def list_sources(
     ids = unique_doc_ids(e.rel_path for e in entries)
     sources = []
     for entry, doc_id in zip(entries, ids):
-        problem, sha = entry.problem, ""
+        problem, sha, size = entry.problem, "", -1
         if not problem:
             try:
-                sha = file_sha256(entry.path, max_bytes)
+                sha, size = file_checksum(entry.path, max_bytes)
             except FileTooLargeError as exc:  # it grew after the walk saw it
                 problem = str(exc)
-        sources.append(SourceFile(path=entry.path, rel_path=entry.rel_path, doc_id=doc_id, problem=problem, sha256=sha))
+        sources.append(SourceFile(path=entry.path, rel_path=entry.rel_path, doc_id=doc_id, problem=problem, sha256=sha,
+                                  size=size))
     return sources
 
 

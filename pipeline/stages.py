@@ -53,6 +53,8 @@ class SourceFile:
     doc_id: str
     sha256: str = ""
     """Checksum of the file's bytes as listed (part of its shard's key)."""
+    size: int = -1
+    """How many bytes were listed (-1: unknown): the ``ingest`` stage reads no more than one byte past that."""
     problem: str = ""
     """Why the file cannot be read at all (a FIFO, a symlink loop…): it becomes a skipped document."""
 

@@ -240,6 +240,29 @@ def test_a_file_changed_after_it_was_listed_is_skipped_not_stored_under_its_old_
     assert b.sha256 == sources[1].sha256 and b.text == ""
 
 
+def test_a_file_grown_after_it_was_listed_is_read_no_further_than_its_listed_size(tmp_path, monkeypatch):
+    """A file that grew to gigabytes between the listing and its reading was read whole before its checksum
+    mismatch skipped it."""
+    from pipeline import ingest
+    from pipeline.ingest import read_source
+    from pipeline.shards import list_sources
+
+    (tmp_path / "log.txt").write_text(EN_TEXT, encoding="utf-8")
+    (source,) = list_sources(tmp_path)
+    assert source.size == len(EN_TEXT.encode("utf-8"))
+    with open(tmp_path / "log.txt", "ab") as handle:
+        handle.truncate(1 << 40)  # grown to a terabyte (sparse: no disk used)
+    asked = []
+    real = ingest.read_file_bytes
+    monkeypatch.setattr(ingest, "read_file_bytes", lambda path, max_bytes=None: asked.append(max_bytes) or real(path, max_bytes))
+    doc = finishes_within(60, lambda: read_source(source))
+    assert asked == [source.size]
+    assert doc.status is DocStatus.SKIPPED and doc.reason.startswith("changed while the run was reading the folder")
+    assert doc.sha256 == source.sha256
+    (tmp_path / "log.txt").write_text(EN_TEXT, encoding="utf-8")  # as listed again: read as usual
+    assert read_source(source).status is DocStatus.OK
+
+
 def test_a_heading_of_a_megabyte_is_no_title_and_the_run_folder_stays_readable(tmp_path):
     """It became the document's title, a 1 MB cell of documents.csv: `review html` then stopped ("field larger than
     field limit") and `export xliff` failed with an unexpected error."""

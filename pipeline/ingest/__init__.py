@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.errors import IngestError
 from pipeline.ingest.decode import decode
 from pipeline.ingest.discover import HTML_SUFFIXES, SUFFIXES, TEXT_SUFFIXES, InputFile, discover, escape_name, scan_inputs
-from pipeline.ingest.files import check_input_file, read_file_bytes
+from pipeline.ingest.files import FileTooLargeError, check_input_file, read_file_bytes
 from pipeline.ingest.html import DEFAULT_EXTRACTOR, EXTRACTORS, extract_html
 from pipeline.ingest.markup import clean_paragraphs, front_matter, markdown_blocks
 from pipeline.models import Document, DocStatus, Flag, Span
@@ -128,13 +128,18 @@ def ingest_bytes(
     )
 
 
-def read_document(path: Path, *, doc_id: str, rel_path: str, html_extractor: str = DEFAULT_EXTRACTOR) -> Document:
+def read_document(path: Path, *, doc_id: str, rel_path: str, html_extractor: str = DEFAULT_EXTRACTOR,
+                  max_bytes: int | None = None) -> Document:
     """Read one file; unreadable files, and anything but a regular file (a FIFO, a device), come back skipped.
 
-    A FIFO or device is never opened. ``rel_path`` is stored as the document's ``path``.
+    A FIFO or device is never opened. ``rel_path`` is stored as the document's ``path``. With ``max_bytes``, no
+    more than one byte past it is read, and a file holding more raises
+    :class:`~pipeline.ingest.files.FileTooLargeError`.
     """
     try:
-        data = read_file_bytes(path)
+        data = read_file_bytes(path, max_bytes)
+    except FileTooLargeError:
+        raise
     except IngestError as exc:
         return _skipped(Document(doc_id=doc_id, path=rel_path, sha256=""), str(exc))
     except OSError as exc:
@@ -143,11 +148,14 @@ def read_document(path: Path, *, doc_id: str, rel_path: str, html_extractor: str
     return ingest_bytes(data, doc_id=doc_id, rel_path=rel_path, html=html, html_extractor=html_extractor)
 
 
-def read_input(entry: InputFile, *, doc_id: str, html_extractor: str = DEFAULT_EXTRACTOR) -> Document:
-    """The document of one :func:`scan_inputs` entry: ``skipped`` with its problem, or read."""
+def read_input(entry: InputFile, *, doc_id: str, html_extractor: str = DEFAULT_EXTRACTOR,
+               max_bytes: int | None = None) -> Document:
+    """The document of one :func:`scan_inputs` entry: ``skipped`` with its problem, or read (``max_bytes``: as
+    :func:`read_document`)."""
     if entry.problem:
         return _skipped(Document(doc_id=doc_id, path=entry.rel_path, sha256=""), entry.problem)
-    return read_document(entry.path, doc_id=doc_id, rel_path=entry.rel_path, html_extractor=html_extractor)
+    return read_document(entry.path, doc_id=doc_id, rel_path=entry.rel_path, html_extractor=html_extractor,
+                         max_bytes=max_bytes)
 
 
 def _skipped(doc: Document, reason: str) -> Document:
@@ -159,10 +167,17 @@ def read_source(source) -> Document:
 
     A file whose bytes no longer match the checksum it was listed with (written to, or grown past
     ``--max-file-mb``, while the run went on) is skipped: its shard is keyed on that checksum, so reading the new
-    bytes would store them under the old file's key.
+    bytes would store them under the old file's key. A file that grew is read no further than one byte past its
+    listed size (a log file grown to gigabytes is not read whole to find out).
     """
-    doc = read_input(InputFile(source.path, source.rel_path, source.problem), doc_id=source.doc_id)
+    changed = _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256),
+                       "changed while the run was reading the folder (its bytes differ from the listing's); run again")
+    listed = source.size if source.sha256 and source.size >= 0 else None
+    try:
+        doc = read_input(InputFile(source.path, source.rel_path, source.problem), doc_id=source.doc_id,
+                         max_bytes=listed)
+    except FileTooLargeError:
+        return changed
     if source.sha256 and doc.sha256 and doc.sha256 != source.sha256:
-        return _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256),
-                        "changed while the run was reading the folder (its bytes differ from the listing's); run again")
+        return changed
     return doc if doc.sha256 or not source.sha256 else replace(doc, sha256=source.sha256)
