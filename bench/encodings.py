@@ -12,7 +12,9 @@ three treatments; a document is right when its text comes back exactly:
 
 ``dev`` is newstest2021 (ru, de, fr, ja), ``dev2`` the WMT24 test in its text layout (DIR/wmttest2024: ja, zh,
 ru; news, social, speech and literary paragraphs, many short), ``test`` the WMT22 general test (ru, de, fr, ja,
-zh, and uk when ``wmttest2022.uk-en.xml`` or ``.all.xml`` is in DIR). The last line is JSON.
+zh, and uk when ``wmttest2022.uk-en.xml`` or ``.all.xml`` is in DIR), ``blind`` the WMT23 test (ru, uk), scored
+before the Cyrillic code pages were told apart by their letters and not used to choose anything. The last line
+is JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ FILES = {
              ("wmttest2022.ja-en", "ja"), ("wmttest2022.en-zh", "zh"), ("wmttest2022.uk-en", "uk")),
     "dev2": (("wmttest2024/en-ja", "ja"), ("wmttest2024/ja-zh", "ja"), ("wmttest2024/en-zh", "zh"),
              ("wmttest2024/ja-zh", "zh"), ("wmttest2024/en-ru", "ru")),
+    "blind": (("wmttest2023.ru-en", "ru"), ("wmttest2023.uk-en", "uk")),
 }
 CODE_PAGES = {
     "ru": ("cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5"), "uk": ("cp1251", "koi8_u"),

@@ -27,6 +27,26 @@ def test_short_cp1251_prefers_cyrillic():
     assert (result.text, result.encoding) == ("Привет, мир!", "cp1251")
 
 
+UK_TEXT = "Уряд України і Білорусі обговорив співпрацю: їхні експерти підписали меморандум про ґрунтовні дослідження."
+RU_CAPS = "В Минске Сеул и Москва обсудили реестр. Я знаю: Парк высоких технологий растёт, а сделка ясна."
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "encoding"),
+    [("В администрации города рассказали о планах.\nВсего в программе участвуют 30 вузов.", "mac_cyrillic",
+      "mac-cyrillic"),
+     ("Эксперты считают, что рынок вырастет.\nВ Сеуле подписали соглашение о сотрудничестве.", "mac_cyrillic",
+      "mac-cyrillic"),
+     ("Її підтримали міністри.", "koi8_u", "koi8-u"), ("Ми працюємо далі.", "koi8_u", "koi8-u"),
+     (RU_CAPS, "mac_cyrillic", "mac-cyrillic"), (RU_CAPS, "cp1251", "cp1251"), (RU_CAPS, "koi8_r", "koi8-r"),
+     (RU_CAPS, "cp866", "cp866"), (UK_TEXT, "koi8_u", "koi8-u"), (UK_TEXT, "cp1251", "cp1251")],
+)
+def test_cyrillic_code_pages_are_told_apart_by_their_letters(text, codec, encoding):
+    """The first four were read as cp1251 (capitals became ‚, Ћ, Љ and я became Я) or ISO 8859-5."""
+    result = decode(text.encode(codec))
+    assert (result.text, result.encoding) == (text, encoding)
+
+
 @pytest.mark.parametrize("data", [PNG_BYTES, b"%PDF-1.7\n" + bytes(range(256)), bytes(range(256)) * 8])
 def test_binary_is_refused(data):
     with pytest.raises(UndecodableError, match="binary"):
