@@ -493,12 +493,12 @@ def _document_scores(space: _Space, hood: _Neighbourhoods) -> tuple[np.ndarray, 
     documents twice, both ways round.)
     """
     n = space.n_docs
-    qa, ta, sa = _best_per_document(space.docs, hood.a_rows, hood.b_rows, hood.s_ab, hood.n_ab, n)
+    qa, ta, sa = _best_per_document(space.docs, hood.a_rows, hood.b_rows, hood.s_ab, hood.n_ab)
     if hood.same:  # one list: each sentence once, each pair of documents unordered
         first, second, sims = np.minimum(qa, ta), np.maximum(qa, ta), sa
         side = (qa != first).astype(np.int64)  # whose sentence: the first document's (0) or the second's (1)
     else:
-        qb, tb, sb = _best_per_document(space.docs, hood.b_rows, hood.a_rows, hood.s_ba, hood.n_ba, n)
+        qb, tb, sb = _best_per_document(space.docs, hood.b_rows, hood.a_rows, hood.s_ba, hood.n_ba)
         first, second, sims = np.concatenate([qa, tb]), np.concatenate([ta, qb]), np.concatenate([sa, sb])
         side = np.r_[np.zeros(len(qa), np.int64), np.ones(len(qb), np.int64)]
     first, second = first.astype(np.int64), second.astype(np.int64)
@@ -515,7 +515,7 @@ def _document_scores(space: _Space, hood: _Neighbourhoods) -> tuple[np.ndarray, 
     return da, db, score, support
 
 
-def _best_per_document(docs, q_rows, t_rows, sims, nbrs, n_docs):
+def _best_per_document(docs, q_rows, t_rows, sims, nbrs):
     """For each query sentence and each document among its neighbours, the best similarity to that document:
     (the query's document, that document, similarity). Neighbours come best first, so the best for a document
     is its first."""
