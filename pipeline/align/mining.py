@@ -167,18 +167,13 @@ def mine_corpus(
     lang_labels = np.asarray(langs, dtype=object).astype(str)
     by_lang = {lang: np.flatnonzero(lang_labels == lang) for lang in sorted(set(lang_labels.tolist()))}
     names = list(by_lang)
-    sizes = {lang: len(rows) for lang, rows in by_lang.items()}
-    work = sum(
-        sizes[a] * sizes[b] * (1 if a == b else 2)
-        for i, a in enumerate(names) for b in names[i:] if a != b or params.mine_langs == "all"
-    )
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i:] if a != b or params.mine_langs == "all"]
+    work = sum(len(by_lang[a]) * len(by_lang[b]) * (1 if a == b else 2) for a, b in pairs)
     space = _Space(vectors, docs, params, bf16=knn.use_bf16(params.search, work))
-    space.prefetch([(by_lang[a], by_lang[b]) for i, a in enumerate(names) for b in names[i + 1:]])
+    space.prefetch([(by_lang[a], by_lang[b]) for a, b in pairs if a != b])
     found: list[MinedPair] = []
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            if a != b or params.mine_langs == "all":
-                found.extend(_mine_languages(space, by_lang[a], by_lang[b], a == b, params))
+    for a, b in pairs:
+        found.extend(_mine_languages(space, by_lang[a], by_lang[b], a == b, params))
     if texts is not None:
         found = [
             replace(p, duplicate=True)
@@ -300,10 +295,9 @@ class _Space:
         similarity once for both)."""
         if not self._filtered(a, b):
             return self._searched(a, b), self._searched(b, a)
-        key = a.tobytes() + b"|" + b.tobytes()
-        if key not in self._pairs:
+        if _pair_key(a, b) not in self._pairs:
             self.prefetch([(a, b)])
-        found_a, found_b = self._pairs.pop(key)
+        found_a, found_b = self._pairs.pop(_pair_key(a, b))
         return self._completed(found_a, a, b), self._completed(found_b, b, a)
 
     def prefetch(self, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -312,7 +306,7 @@ class _Space:
         pairs = [(a, b) for a, b in pairs if self._filtered(a, b)]
         found = self.bf16.many([(self.side(a), self.side(b), True) for a, b in pairs], self.params.k) if pairs else []
         for (a, b), both in zip(pairs, found):
-            self._pairs[a.tobytes() + b"|" + b.tobytes()] = both
+            self._pairs[_pair_key(a, b)] = both
 
     def _filtered(self, a: np.ndarray, b: np.ndarray) -> bool:
         """Whether the bfloat16 filter searches between these rows (else faiss's index: off, or too many)."""
@@ -355,6 +349,11 @@ class _Space:
                 sims[part] = out_s[:, :k]
                 nbrs[part] = out_i[:, :k]
         return sims, nbrs
+
+
+def _pair_key(a: np.ndarray, b: np.ndarray) -> bytes:
+    """The key of a search both ways between two sets of rows (:meth:`_Space.prefetch`)."""
+    return a.tobytes() + b"|" + b.tobytes()
 
 
 def _build_index(x: np.ndarray, params: MineParams):

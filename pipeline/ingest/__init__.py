@@ -170,14 +170,18 @@ def read_source(source) -> Document:
     bytes would store them under the old file's key. A file that grew is read no further than one byte past its
     listed size (a log file grown to gigabytes is not read whole to find out).
     """
-    changed = _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256),
-                       "changed while the run was reading the folder (its bytes differ from the listing's); run again")
     listed = source.size if source.sha256 and source.size >= 0 else None
     try:
         doc = read_input(InputFile(source.path, source.rel_path, source.problem), doc_id=source.doc_id,
                          max_bytes=listed)
     except FileTooLargeError:
-        return changed
+        return _changed(source)
     if source.sha256 and doc.sha256 and doc.sha256 != source.sha256:
-        return changed
+        return _changed(source)
     return doc if doc.sha256 or not source.sha256 else replace(doc, sha256=source.sha256)
+
+
+def _changed(source) -> Document:
+    """The skipped document of a listed file whose bytes changed after the listing, kept under its listed checksum."""
+    return _skipped(Document(doc_id=source.doc_id, path=source.rel_path, sha256=source.sha256),
+                    "changed while the run was reading the folder (its bytes differ from the listing's); run again")

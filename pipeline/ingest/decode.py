@@ -184,7 +184,9 @@ def _detect(data: bytes, candidates: tuple[str, ...]) -> tuple[str, str]:
     if best is None:
         raise UndecodableError("binary content (no text encoding fits)")
     if best.encoding in _CYRILLIC_PAGES:
-        return _cyrillic(data, best.encoding, [name for name in candidates if name in _CYRILLIC_PAGES])
+        codec = _cyrillic(data, best.encoding, [name for name in candidates if name in _CYRILLIC_PAGES])
+        if codec != best.encoding:
+            return data.decode(codec), codecs.lookup(codec).name
     return str(best), codecs.lookup(best.encoding).name
 
 
@@ -198,10 +200,9 @@ _MISFIT = re.compile(f"[^\x00-\x7f{_EAST_SLAVIC}«»„“”‘’—–…№�
 mathematical signs), or a capital inside a lowercase word: what one Cyrillic code page read as another looks like."""
 
 
-def _cyrillic(data: bytes, chosen: str, pages: list[str]) -> tuple[str, str]:
-    """``data`` in the Cyrillic code page whose reading of it has the fewest misfits (:data:`_MISFIT`, counted
-    in the first :data:`_FIT_SAMPLE` bytes); ties go to ``chosen`` (charset-normalizer's pick), then to the
-    earlier page.
+def _cyrillic(data: bytes, chosen: str, pages: list[str]) -> str:
+    """The Cyrillic code page whose reading of ``data`` has the fewest misfits (:data:`_MISFIT`, counted in the
+    first :data:`_FIT_SAMPLE` bytes); ties go to ``chosen`` (charset-normalizer's pick), then to the earlier page.
 
     charset-normalizer tells these pages apart poorly where they share most letters: mac-cyrillic read as cp1251
     differs only in capitals (which become Ћ, Љ, „) and in я (which becomes Я); KOI8-U read as KOI8-R only in
@@ -219,8 +220,8 @@ def _cyrillic(data: bytes, chosen: str, pages: list[str]) -> tuple[str, str]:
         score = (len(_MISFIT.findall(text)), rank, codec)
         if best is None or score < best:
             best = score
-    codec = chosen if best is None else best[2]
-    return data.decode(codec), codecs.lookup(codec).name
+    return chosen if best is None else best[2]
+
 
 _CJK_SCRIPTS = {"cp949": "ko", "euc_kr": "ko", "shift_jis": "ja", "euc_jp": "ja", "gb18030": "zh", "big5": "zh"}
 MIN_CJK_FIT = 0.9
